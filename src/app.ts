@@ -1,0 +1,90 @@
+/**
+ * `buildApp(context)` assembles the Fastify application: error style, OpenAPI, authentication, and one
+ * plugin per route group. `server.ts` only listens; tests call `app.inject()`.
+ */
+import { randomUUID } from 'node:crypto';
+import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { auditRoutes } from './audit/index.js';
+import { apiKeyAuthenticator, authPlugin, type Authenticator } from './auth/index.js';
+import { connectorRoutes } from './connectors/index.js';
+import type { AppContext } from './context.js';
+import { credentialRoutes } from './credentials/index.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
+import { VERSION } from './version.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface BuildOptions {
+  /** Extra authenticators tried after the API key (the UI session). */
+  authenticators?: Authenticator[];
+}
+
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: ctx.config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  // The API speaks JSON only; routes that take other bodies (proxy, forms) add their own parsers.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await registerOpenApi(app, VERSION);
+  await app.register(authPlugin, {
+    authenticators: [apiKeyAuthenticator(ctx.db), ...(options.authenticators ?? [])],
+  });
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/healthz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  r.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers',
+        security: [],
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          503: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+        },
+      },
+    },
+    async (_req, reply) => {
+      if (await ctx.db.ping()) return { status: 'ready' as const };
+      return reply
+        .code(503)
+        .send({ error: { code: 'service_unavailable', message: 'database unreachable' } });
+    },
+  );
+
+  await app.register(connectorRoutes, { catalog: ctx.catalog });
+  await app.register(credentialRoutes, { credentials: ctx.credentials });
+  await app.register(auditRoutes, { audit: ctx.audit });
+  return app;
+}

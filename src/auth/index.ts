@@ -1,0 +1,20 @@
+export { authPlugin, principalOf, type Authenticator } from './plugin.js';
+export { apiKeyAuthenticator } from './bearer.js';
+export {
+  createApiKey,
+  ensureBootstrapApiKey,
+  findApiKey,
+  listApiKeys,
+  revokeApiKey,
+  hashApiKey,
+  type ApiKeyRecord,
+} from './api-keys.js';
+export { ensureDefaultWorkspace, createWorkspace, DEFAULT_WORKSPACE_ID } from './workspaces.js';
+export { ROLES, PERMISSIONS, ROLE_PERMISSIONS, can, type Role, type Permission } from './permissions.js';
+export {
+  SYSTEM_ACTOR,
+  operationContext,
+  type Actor,
+  type Principal,
+  type OperationContext,
+} from './principal.js';

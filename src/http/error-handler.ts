@@ -1,0 +1,82 @@
+/**
+ * One error style for the whole API: `{"error":{"code","message"}}` with the status of the code.
+ * Validation errors name the field; unexpected errors are logged with the request id and answered
+ * as a bland 500 (never with internals or secrets).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, errorBody, type ErrorCode, ERRORS } from './errors.js';
+
+interface ValidationIssue {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: { keys?: string[] };
+}
+
+/** "body.name: must not be empty" — the first problem, named by where it is. */
+function describeValidation(err: FastifyError): string {
+  const where = err.validationContext ?? 'request';
+  const first = (err.validation?.[0] ?? {}) as ValidationIssue;
+  const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  if (first.keyword === 'unrecognized_keys' && first.params?.keys) {
+    const keys = first.params.keys;
+    return `${where}${path ? `.${path}` : ''}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  const message = first.message ?? 'is invalid';
+  return path ? `${where}.${path}: ${message}` : `${where}: ${message}`;
+}
+
+function send(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): FastifyReply {
+  for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  return reply
+    .code(ERRORS[code].status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(code, message));
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) return send(reply, err.code, err.message, err.headers);
+    if (hasZodFastifySchemaValidationErrors(err) || err.validation) {
+      return send(reply, 'validation_failed', describeValidation(err));
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err: { message: err.message } }, 'response did not match its schema');
+      return send(reply, 'internal_error', `internal error (request ${req.id})`);
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(reply, 'payload_too_large', 'request body is too large');
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return send(
+          reply,
+          'unsupported_media_type',
+          `unsupported Content-Type: ${req.headers['content-type'] ?? 'none'}`,
+        );
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return send(reply, 'invalid_json', 'body is empty but Content-Type is application/json');
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return send(reply, 'invalid_json', 'body is not valid JSON');
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return send(reply, 'validation_failed', 'Content-Length does not match the body');
+    }
+    if (err.statusCode === 400 && err instanceof SyntaxError)
+      return send(reply, 'invalid_json', 'body is not valid JSON');
+    if (err.statusCode === 429) return send(reply, 'rate_limited', err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return send(reply, 'validation_failed', err.message);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return send(reply, 'internal_error', `internal error (request ${req.id})`);
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, 'route_not_found', `no route ${req.method} ${req.url.split('?')[0]}`),
+  );
+}
