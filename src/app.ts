@@ -7,7 +7,14 @@ import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditRoutes } from './audit/index.js';
-import { apiKeyAuthenticator, authPlugin, type Authenticator } from './auth/index.js';
+import cookie from '@fastify/cookie';
+import {
+  apiKeyAuthenticator,
+  authPlugin,
+  sessionAuthenticator,
+  sessionRoutes,
+  type Authenticator,
+} from './auth/index.js';
 import { connectorRoutes } from './connectors/index.js';
 import type { AppContext } from './context.js';
 import { credentialRoutes } from './credentials/index.js';
@@ -43,8 +50,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
 
   await registerOpenApi(app, VERSION);
+  await app.register(cookie);
   await app.register(authPlugin, {
-    authenticators: [apiKeyAuthenticator(ctx.db), ...(options.authenticators ?? [])],
+    authenticators: [
+      apiKeyAuthenticator(ctx.db),
+      sessionAuthenticator(ctx.db),
+      ...(options.authenticators ?? []),
+    ],
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -83,6 +95,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     },
   );
 
+  await app.register(sessionRoutes, {
+    db: ctx.db,
+    audit: ctx.audit,
+    defaultWorkspaceId: ctx.defaultWorkspaceId,
+    redirectUri: ctx.config.redirectUri,
+    secureCookies: ctx.config.publicUrl.startsWith('https:'),
+  });
   await app.register(connectorRoutes, { catalog: ctx.catalog });
   await app.register(credentialRoutes, { credentials: ctx.credentials });
   await app.register(auditRoutes, { audit: ctx.audit });

@@ -3,7 +3,7 @@
  * `buildApp` turns a context into a Fastify instance; the CLI commands use contexts too.
  */
 import { createAuditService, type AuditService } from './audit/index.js';
-import { ensureBootstrapApiKey, ensureDefaultWorkspace } from './auth/index.js';
+import { createFirstAdmin, ensureBootstrapApiKey, ensureDefaultWorkspace } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { loadCatalog, type Catalog } from './connectors/index.js';
 import { createCredentialService, type CredentialService } from './credentials/index.js';
@@ -53,6 +53,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     }
     const defaultWorkspaceId = await ensureDefaultWorkspace(db);
     if (config.bootstrapApiKey) await ensureBootstrapApiKey(db, defaultWorkspaceId, config.bootstrapApiKey);
+    if (config.bootstrapAdmin) {
+      const created = await createFirstAdmin(db, {
+        ...config.bootstrapAdmin,
+        workspaceId: defaultWorkspaceId,
+      });
+      if (created)
+        log.info({ email: created.email }, 'created the admin account from LATCHKEY_BOOTSTRAP_ADMIN_EMAIL');
+    }
     const audit = createAuditService({ db });
     const credentials = createCredentialService({
       db,

@@ -18,3 +18,21 @@ export {
   type Principal,
   type OperationContext,
 } from './principal.js';
+export {
+  sessionAuthenticator,
+  createSession,
+  findSession,
+  deleteSession,
+  SESSION_COOKIE,
+} from './sessions.js';
+export { sessionRoutes, SessionView } from './session-routes.js';
+export {
+  createUser,
+  createFirstAdmin,
+  countUsers,
+  findUserByEmail,
+  normaliseEmail,
+  type UserRecord,
+} from './users.js';
+export { hashPassword, verifyPassword } from './passwords.js';
+export { createThrottle, LOGIN_RULES } from './throttle.js';

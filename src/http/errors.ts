@@ -10,6 +10,10 @@ export const ERRORS = {
   invalid_json: { status: 400, doc: 'The body is not valid JSON.' },
   unknown_connector: { status: 400, doc: 'No connector with that id exists in the catalog.' },
   unknown_resource: { status: 400, doc: 'The connector has no resource with that id.' },
+  invalid_credentials: {
+    status: 401,
+    doc: 'Sign-in failed: wrong email or password (the message does not say which).',
+  },
   unauthorized: { status: 401, doc: 'No valid API key or session was presented.' },
   forbidden: { status: 403, doc: 'The caller is authenticated but its role lacks the permission.' },
   csrf_failed: { status: 403, doc: 'A state-changing request from a session lacked a valid CSRF token.' },
