@@ -20,6 +20,9 @@ import type { AppContext } from './context.js';
 import { credentialRoutes } from './credentials/index.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
+import { oauthRoutes } from './oauth/index.js';
+import { tokenRoutes } from './tokens/index.js';
+import { webhookRoutes } from './webhooks/index.js';
 import { VERSION } from './version.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -104,6 +107,24 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   await app.register(connectorRoutes, { catalog: ctx.catalog });
   await app.register(credentialRoutes, { credentials: ctx.credentials });
+  await app.register(oauthRoutes, { authorization: ctx.authorization });
+  await app.register(tokenRoutes, {
+    tokens: ctx.tokens,
+    revocation: ctx.revocation,
+    credentials: ctx.credentials,
+    test: ctx.testCredential,
+  });
+  await app.register(webhookRoutes, { webhooks: ctx.webhooks });
+  if (ctx.sandbox) {
+    const sandbox = ctx.sandbox;
+    await app.register(sandbox.plugin, { prefix: '/sandbox/2ememain' });
+    // RFC 8414 §3.1: the metadata of an issuer with a path, at the path-inserted well-known address.
+    app.get(
+      '/.well-known/oauth-authorization-server/sandbox/2ememain',
+      { config: { public: true }, schema: { hide: true } },
+      async () => sandbox.metadata(),
+    );
+  }
   await app.register(auditRoutes, { audit: ctx.audit });
   return app;
 }

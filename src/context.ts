@@ -9,6 +9,22 @@ import { loadCatalog, type Catalog } from './connectors/index.js';
 import { createCredentialService, type CredentialService } from './credentials/index.js';
 import { migrate, openDatabase, type Db } from './db/index.js';
 import { createLogger, type Logger } from './logging/index.js';
+import { createAuthorizationService, type AuthorizationService } from './oauth/index.js';
+import { createOutbound, type Outbound } from './outbound/index.js';
+import {
+  createConnectorTest,
+  createRefresher,
+  createRevocation,
+  createTokenService,
+  type Refresher,
+  type Revocation,
+  type TestResult,
+  type TokenService,
+} from './tokens/index.js';
+import type { OperationContext } from './auth/index.js';
+import { createWebhookService, type WebhookService } from './webhooks/index.js';
+import { createSandbox, sandboxConnector, type Sandbox } from './sandbox/index.js';
+import path from 'node:path';
 import { loadVault, type LoadedVault, type Vault } from './vault/index.js';
 
 export interface AppContext {
@@ -20,6 +36,15 @@ export interface AppContext {
   catalog: Catalog;
   audit: AuditService;
   credentials: CredentialService;
+  authorization: AuthorizationService;
+  tokens: TokenService;
+  revocation: Revocation;
+  refresher: Refresher;
+  testCredential: (ctx: OperationContext, id: string) => Promise<TestResult>;
+  webhooks: WebhookService;
+  /** The built-in 2ememain sandbox provider, when LATCHKEY_SANDBOX is on. */
+  sandbox: Sandbox | null;
+  outbound: Outbound;
   defaultWorkspaceId: string;
   /** Run on close, last registered first. */
   onClose(fn: () => Promise<void> | void): void;
@@ -44,8 +69,21 @@ export async function createContext(config: Config, options: ContextOptions = {}
     );
   }
   const catalog = loadCatalog({ extraDir: config.connectorsDir });
+  let sandbox: Sandbox | null = null;
+  if (config.sandbox.enabled) {
+    const issuer = `${config.publicUrl}/sandbox/2ememain`;
+    sandbox = createSandbox({
+      issuer,
+      accessTokenTtlS: config.sandbox.tokenTtlS,
+      advertisements: config.sandbox.advertisements,
+      controls: config.sandbox.controls,
+      statePath: path.join(config.dataDir, 'sandbox-2ememain.json'),
+    });
+    catalog.add(sandboxConnector(issuer), 'sandbox');
+  }
   const db = openDatabase(config.database, { poolSize: options.poolSize });
   const closers: (() => Promise<void> | void)[] = [() => db.destroy()];
+  if (sandbox) closers.push(() => sandbox.close());
   try {
     if (options.migrate !== false) {
       const applied = await migrate(db);
@@ -61,7 +99,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       if (created)
         log.info({ email: created.email }, 'created the admin account from LATCHKEY_BOOTSTRAP_ADMIN_EMAIL');
     }
-    const audit = createAuditService({ db });
+    const audit = createAuditService({ db, onError: (err) => log.error({ err }, 'audit write failed') });
+    closers.push(() => audit.flush());
     const credentials = createCredentialService({
       db,
       vault: loaded.vault,
@@ -69,6 +108,62 @@ export async function createContext(config: Config, options: ContextOptions = {}
       audit,
       redirectUri: config.redirectUri,
     });
+    const outbound = createOutbound({
+      connectTimeoutMs: Math.min(5_000, config.providerTimeoutMs),
+      headersTimeoutMs: config.providerTimeoutMs,
+      bodyTimeoutMs: config.providerTimeoutMs,
+    });
+    closers.push(() => outbound.close());
+    const authorization = createAuthorizationService({
+      db,
+      vault: loaded.vault,
+      catalog,
+      repo: credentials.repo,
+      audit,
+      outbound,
+      publicUrl: config.publicUrl,
+      redirectUri: config.redirectUri,
+      refreshAheadMs: config.refreshAheadS * 1000,
+      keepaliveMs: config.keepaliveDays * 86_400_000,
+      providerTimeoutMs: config.providerTimeoutMs,
+      log,
+    });
+    const tokens = createTokenService({
+      db,
+      vault: loaded.vault,
+      catalog,
+      repo: credentials.repo,
+      audit,
+      outbound,
+      log,
+      refreshAheadMs: config.refreshAheadS * 1000,
+      keepaliveMs: config.keepaliveDays * 86_400_000,
+      providerTimeoutMs: config.providerTimeoutMs,
+    });
+    const revocation = createRevocation({
+      db,
+      vault: loaded.vault,
+      catalog,
+      repo: credentials.repo,
+      audit,
+      outbound,
+      log,
+      providerTimeoutMs: config.providerTimeoutMs,
+      invalidate: (id) => tokens.invalidate(id),
+    });
+    credentials.onBeforeDelete((ctx, row) => revocation.beforeDelete(ctx, row));
+    const testCredential = createConnectorTest({
+      catalog,
+      repo: credentials.repo,
+      tokens,
+      audit,
+      outbound,
+      timeoutMs: config.providerTimeoutMs,
+    });
+    const refresher = createRefresher({ tokens, leases: tokens.leases, log });
+    closers.push(() => refresher.stop());
+    const webhooks = createWebhookService({ db, vault: loaded.vault, audit, outbound, log });
+    closers.push(() => webhooks.stop());
     const { vault, ...vaultInfo } = loaded;
     let closed = false;
     return {
@@ -80,6 +175,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
       catalog,
       audit,
       credentials,
+      authorization,
+      tokens,
+      revocation,
+      refresher,
+      testCredential,
+      webhooks,
+      sandbox,
+      outbound,
       defaultWorkspaceId,
       onClose: (fn) => void closers.push(fn),
       async close() {

@@ -28,6 +28,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   ctx.log.info({ url, publicUrl: config.publicUrl, database: ctx.db.dialect }, 'latchkey listening');
+  if (config.refresher) ctx.refresher.start();
+  ctx.webhooks.start();
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

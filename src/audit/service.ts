@@ -40,8 +40,18 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Called after an event is stored (webhooks subscribe here). */
+export type AuditListener = (event: AuditInput & { id: string; at: number }) => void;
+
 export interface AuditService {
   record(input: AuditInput): Promise<void>;
+  /**
+   * Record without waiting: buffered and written in batches (every 100 ms or 200 events) — for the hot
+   * path of token hand-outs. `flush()` writes what is pending; closing the context flushes.
+   */
+  enqueue(input: AuditInput): void;
+  flush(): Promise<void>;
+  subscribe(listener: AuditListener): () => void;
   /** Shorthand for an operation performed by a request's caller. */
   recordFor(
     ctx: OperationContext,
@@ -53,30 +63,83 @@ export interface AuditService {
   list(workspaceId: string, q: AuditQuery): Promise<{ items: AuditEvent[]; nextCursor: string | null }>;
 }
 
-export function createAuditService(deps: { db: Db; clock?: () => number }): AuditService {
+export function createAuditService(deps: {
+  db: Db;
+  clock?: () => number;
+  onError?: (err: unknown) => void;
+}): AuditService {
   const { db } = deps;
   const clock = deps.clock ?? Date.now;
-  const record = async (input: AuditInput): Promise<void> => {
+  const listeners = new Set<AuditListener>();
+  let pending: ReturnType<typeof toRow>[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> = Promise.resolve();
+
+  function toRow(input: AuditInput) {
     const at = clock();
-    await db.kysely
-      .insertInto('audit_events')
-      .values({
-        id: newId('evt', at),
-        workspace_id: input.workspaceId,
-        at,
-        actor_type: input.actor.type,
-        actor_id: input.actor.id,
-        action: input.action,
-        target_type: input.targetType ?? null,
-        target_id: input.targetId ?? null,
-        outcome: input.outcome ?? 'ok',
-        detail: input.detail ? JSON.stringify(input.detail) : null,
-        request_id: input.requestId ?? null,
-      })
-      .execute();
+    return {
+      id: newId('evt', at),
+      workspace_id: input.workspaceId,
+      at,
+      actor_type: input.actor.type,
+      actor_id: input.actor.id,
+      action: input.action,
+      target_type: input.targetType ?? null,
+      target_id: input.targetId ?? null,
+      outcome: input.outcome ?? 'ok',
+      detail: input.detail ? JSON.stringify(input.detail) : null,
+      request_id: input.requestId ?? null,
+    };
+  }
+
+  function notify(input: AuditInput, row: { id: string; at: number }): void {
+    for (const l of listeners) {
+      try {
+        l({ ...input, id: row.id, at: row.at });
+      } catch (err) {
+        deps.onError?.(err);
+      }
+    }
+  }
+
+  const record = async (input: AuditInput): Promise<void> => {
+    const row = toRow(input);
+    await db.kysely.insertInto('audit_events').values(row).execute();
+    notify(input, row);
   };
+
+  const flush = (): Promise<void> => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const batch = pending;
+    pending = [];
+    flushing = flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await db.kysely.insertInto('audit_events').values(batch).execute();
+      } catch (err) {
+        deps.onError?.(err);
+      }
+    });
+    return flushing;
+  };
+
   return {
     record,
+    enqueue(input) {
+      const row = toRow(input);
+      pending.push(row);
+      notify(input, row);
+      if (pending.length >= 200) void flush();
+      else timer ??= setTimeout(() => void flush(), 100);
+    },
+    flush,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     recordFor: (ctx, action, target, outcome = 'ok', detail = null) =>
       record({
         workspaceId: ctx.workspaceId,

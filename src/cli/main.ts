@@ -7,6 +7,7 @@ import { KeyringError } from '../vault/index.js';
 import { VERSION } from '../version.js';
 import { EXIT, UsageError } from './args.js';
 import { apiKeysLocalCommand, keysCommand, migrateCommand } from './local.js';
+import { sandboxCommand } from './sandbox.js';
 
 const HELP = `latchkey ${VERSION} — self-hosted OAuth credential broker
 
@@ -17,6 +18,7 @@ Commands:
   migrate               Bring the database schema up to date
   keys rotate|status    Master-key rotation: re-seal every secret under the active key
   api-keys create       Create an API key (printed once)
+  sandbox               Run the offline 2ememain sandbox provider alone on its own port
   help                  This text
 
 Configuration comes from the environment (see README: LATCHKEY_DATABASE_URL, LATCHKEY_MASTER_KEY, …).
@@ -52,6 +54,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   migrate: migrateCommand,
   keys: keysCommand,
   'api-keys': apiKeysLocalCommand,
+  sandbox: sandboxCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -46,10 +46,12 @@ const EnvSchema = z.object({
   LATCHKEY_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   LATCHKEY_SANDBOX: boolFlag.default(false),
   LATCHKEY_SANDBOX_TOKEN_TTL_S: positiveInt.default(3600),
+  LATCHKEY_SANDBOX_CONTROLS: boolFlag.default(false),
   LATCHKEY_SANDBOX_ADVERTISEMENTS: z.coerce.number().int().min(0).max(100_000).default(250),
   LATCHKEY_REFRESH_AHEAD_S: positiveInt.default(300),
   LATCHKEY_KEEPALIVE_DAYS: positiveInt.default(7),
   LATCHKEY_REFRESHER: boolFlag.default(true),
+  LATCHKEY_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   LATCHKEY_TRUST_PROXY: boolFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -65,10 +67,12 @@ export interface Config {
   connectorsDir: string | null;
   bootstrapApiKey: string | null;
   bootstrapAdmin: { email: string; password: string } | null;
-  sandbox: { enabled: boolean; tokenTtlS: number; advertisements: number };
+  sandbox: { enabled: boolean; tokenTtlS: number; advertisements: number; controls: boolean };
   refreshAheadS: number;
   keepaliveDays: number;
   refresher: boolean;
+  /** Deadline of one call to a provider's token or revocation endpoint. */
+  providerTimeoutMs: number;
   trustProxy: boolean;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -142,10 +146,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.LATCHKEY_SANDBOX,
       tokenTtlS: e.LATCHKEY_SANDBOX_TOKEN_TTL_S,
       advertisements: e.LATCHKEY_SANDBOX_ADVERTISEMENTS,
+      controls: e.LATCHKEY_SANDBOX_CONTROLS,
     },
     refreshAheadS: e.LATCHKEY_REFRESH_AHEAD_S,
     keepaliveDays: e.LATCHKEY_KEEPALIVE_DAYS,
     refresher: e.LATCHKEY_REFRESHER,
+    providerTimeoutMs: e.LATCHKEY_PROVIDER_TIMEOUT_MS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };
