@@ -24,6 +24,7 @@ import { oauthRoutes } from './oauth/index.js';
 import { tokenRoutes } from './tokens/index.js';
 import { webhookRoutes } from './webhooks/index.js';
 import { VERSION } from './version.js';
+import { defaultWebRoot, webPlugin } from './web/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -126,5 +127,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     );
   }
   await app.register(auditRoutes, { audit: ctx.audit });
+  // Last: the web UI's addresses and assets (never /api, /oauth/callback, /sandbox or /docs).
+  await app.register(webPlugin, { root: defaultWebRoot() });
   return app;
 }

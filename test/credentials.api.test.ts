@@ -107,6 +107,18 @@ describeEachDialect('credentials API', (dialect) => {
     expect(gone.json()).toEqual({ error: { code: 'not_found', message: 'credential not found' } });
   });
 
+  it('stores an empty description as none', async () => {
+    const res = await create({ description: '  ' });
+    expect(res.json().description).toBeNull();
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/credentials/${res.json().id}`,
+      headers: t.auth,
+      payload: { description: '' },
+    });
+    expect(patched.json().description).toBeNull();
+  });
+
   it('refuses to delete a credential that a source uses, naming it', async () => {
     const c = (await create()).json();
     const now = Date.now();

@@ -25,7 +25,8 @@ export {
   deleteSession,
   SESSION_COOKIE,
 } from './sessions.js';
-export { sessionRoutes, SessionView } from './session-routes.js';
+export { sessionRoutes } from './session-routes.js';
+export { SessionView } from './schemas.js';
 export {
   createUser,
   createFirstAdmin,

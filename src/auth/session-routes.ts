@@ -7,29 +7,11 @@ import type { Db } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
-import { ROLES } from './permissions.js';
+import { Credentials, NewAdmin, SessionView } from './schemas.js';
 import { principalOf } from './plugin.js';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions.js';
 import { createThrottle, LOGIN_RULES } from './throttle.js';
 import { countUsers, createFirstAdmin, findUserByEmail, firstMembership } from './users.js';
-
-const Credentials = z.strictObject({
-  email: z.email().max(254),
-  password: z.string().min(1).max(1024),
-});
-const NewAdmin = z.strictObject({
-  email: z.email().max(254),
-  password: z.string().min(8, 'must be at least 8 characters').max(1024),
-});
-
-export const SessionView = z.object({
-  user: z.object({ id: z.string(), email: z.string() }).nullable(),
-  workspace: z.object({ id: z.string(), name: z.string() }),
-  role: z.enum(ROLES),
-  csrfToken: z.string().nullable(),
-  redirectUri: z.string(),
-});
-type SessionView = z.infer<typeof SessionView>;
 
 export interface SessionRoutesOptions {
   db: Db;

@@ -67,7 +67,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
         workspace_id: ctx.workspaceId,
         connector: input.connector,
         name: input.name,
-        description: input.description ?? null,
+        description: input.description?.trim() ? input.description : null,
         client_id: input.clientId,
         client_secret_sealed: vault.seal(input.clientSecret, aadFor(id, 'client_secret')),
         scope: normaliseScope(input.scope),
@@ -134,7 +134,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
         changed.push('name');
       }
       if (input.description !== undefined) {
-        patch.description = input.description;
+        patch.description = input.description?.trim() ? input.description : null;
         changed.push('description');
       }
       if (input.clientId !== undefined) {
