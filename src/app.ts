@@ -21,6 +21,7 @@ import { credentialRoutes } from './credentials/index.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { oauthRoutes } from './oauth/index.js';
+import { proxyRoutes } from './proxy/index.js';
 import { tokenRoutes } from './tokens/index.js';
 import { webhookRoutes } from './webhooks/index.js';
 import { VERSION } from './version.js';
@@ -114,6 +115,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     revocation: ctx.revocation,
     credentials: ctx.credentials,
     test: ctx.testCredential,
+  });
+  await app.register(proxyRoutes, {
+    catalog: ctx.catalog,
+    repo: ctx.credentials.repo,
+    tokens: ctx.tokens,
+    outbound: ctx.outbound,
+    upstreamTimeoutMs: ctx.config.upstreamTimeoutMs,
   });
   await app.register(webhookRoutes, { webhooks: ctx.webhooks });
   if (ctx.sandbox) {

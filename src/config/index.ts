@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   LATCHKEY_KEEPALIVE_DAYS: positiveInt.default(7),
   LATCHKEY_REFRESHER: boolFlag.default(true),
   LATCHKEY_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  LATCHKEY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LATCHKEY_TRUST_PROXY: boolFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -73,6 +74,8 @@ export interface Config {
   refresher: boolean;
   /** Deadline of one call to a provider's token or revocation endpoint. */
   providerTimeoutMs: number;
+  /** Proxy: time to the upstream API's response headers, and the longest pause inside its body. */
+  upstreamTimeoutMs: number;
   trustProxy: boolean;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keepaliveDays: e.LATCHKEY_KEEPALIVE_DAYS,
     refresher: e.LATCHKEY_REFRESHER,
     providerTimeoutMs: e.LATCHKEY_PROVIDER_TIMEOUT_MS,
+    upstreamTimeoutMs: e.LATCHKEY_UPSTREAM_TIMEOUT_MS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

@@ -415,8 +415,15 @@ export function createTokenService(deps: TokenServiceDeps) {
       return providerCalls;
     },
 
-    /** A valid access token, refreshed first if needed; audited. */
-    async getToken(ctx: OperationContext, credentialId: string): Promise<TokenView> {
+    /**
+     * A valid access token, refreshed first if needed. Hand-outs are audited; the proxy, which uses the
+     * token without handing it out, passes `{ audit: false }`.
+     */
+    async getToken(
+      ctx: OperationContext,
+      credentialId: string,
+      options: { audit?: boolean } = {},
+    ): Promise<TokenView> {
       const now = clock();
       const cached = cache.get(credentialId);
       let result: TokenView | null = null;
@@ -449,6 +456,7 @@ export function createTokenService(deps: TokenServiceDeps) {
           : await singleFlight(credentialId, row.token_version, false, ctx.requestId);
       }
       touch({ id: credentialId }, now);
+      if (options.audit === false) return result;
       audit.enqueue({
         workspaceId: ctx.workspaceId,
         actor: ctx.actor,
