@@ -8,19 +8,14 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { z } from 'zod';
 import { auditRoutes } from './audit/index.js';
 import cookie from '@fastify/cookie';
-import {
-  apiKeyAuthenticator,
-  authPlugin,
-  sessionAuthenticator,
-  sessionRoutes,
-  type Authenticator,
-} from './auth/index.js';
+import { authPlugin, sessionAuthenticator, sessionRoutes, type Authenticator } from './auth/index.js';
 import { connectorRoutes } from './connectors/index.js';
 import type { AppContext } from './context.js';
 import { credentialRoutes } from './credentials/index.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { oauthRoutes } from './oauth/index.js';
+import { sourcesRoutes } from './sources/index.js';
 import { proxyRoutes } from './proxy/index.js';
 import { tokenRoutes } from './tokens/index.js';
 import { webhookRoutes } from './webhooks/index.js';
@@ -57,11 +52,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await registerOpenApi(app, VERSION);
   await app.register(cookie);
   await app.register(authPlugin, {
-    authenticators: [
-      apiKeyAuthenticator(ctx.db),
-      sessionAuthenticator(ctx.db),
-      ...(options.authenticators ?? []),
-    ],
+    authenticators: [ctx.apiKeyAuth, sessionAuthenticator(ctx.db), ...(options.authenticators ?? [])],
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -118,12 +109,12 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   await app.register(proxyRoutes, {
     catalog: ctx.catalog,
-    repo: ctx.credentials.repo,
     tokens: ctx.tokens,
     outbound: ctx.outbound,
     upstreamTimeoutMs: ctx.config.upstreamTimeoutMs,
   });
   await app.register(webhookRoutes, { webhooks: ctx.webhooks });
+  await app.register(sourcesRoutes, { sources: ctx.sources, runs: ctx.runs });
   if (ctx.sandbox) {
     const sandbox = ctx.sandbox;
     await app.register(sandbox.plugin, { prefix: '/sandbox/2ememain' });

@@ -3,7 +3,13 @@
  * `buildApp` turns a context into a Fastify instance; the CLI commands use contexts too.
  */
 import { createAuditService, type AuditService } from './audit/index.js';
-import { createFirstAdmin, ensureBootstrapApiKey, ensureDefaultWorkspace } from './auth/index.js';
+import {
+  apiKeyAuthenticator,
+  createFirstAdmin,
+  ensureBootstrapApiKey,
+  ensureDefaultWorkspace,
+  type ApiKeyAuthenticator,
+} from './auth/index.js';
 import type { Config } from './config/index.js';
 import { loadCatalog, type Catalog } from './connectors/index.js';
 import { createCredentialService, type CredentialService } from './credentials/index.js';
@@ -24,6 +30,14 @@ import {
 import type { OperationContext } from './auth/index.js';
 import { createWebhookService, type WebhookService } from './webhooks/index.js';
 import { createSandbox, sandboxConnector, type Sandbox } from './sandbox/index.js';
+import {
+  createRunFiles,
+  createRunService,
+  createSourceService,
+  DEFAULT_RETRY,
+  type RunService,
+  type SourceService,
+} from './sources/index.js';
 import path from 'node:path';
 import { loadVault, type LoadedVault, type Vault } from './vault/index.js';
 
@@ -42,10 +56,16 @@ export interface AppContext {
   refresher: Refresher;
   testCredential: (ctx: OperationContext, id: string) => Promise<TestResult>;
   webhooks: WebhookService;
+  /** Sources and destinations (CRUD, test, preview). */
+  sources: SourceService;
+  /** Their runs, executed in this process in the background. */
+  runs: RunService;
   /** The built-in 2ememain sandbox provider, when LATCHKEY_SANDBOX is on. */
   sandbox: Sandbox | null;
   outbound: Outbound;
   defaultWorkspaceId: string;
+  /** Authenticates API keys (with a short cache; `forget` after a revocation). */
+  apiKeyAuth: ApiKeyAuthenticator;
   /** Run on close, last registered first. */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -114,6 +134,18 @@ export async function createContext(config: Config, options: ContextOptions = {}
       bodyTimeoutMs: config.providerTimeoutMs,
     });
     closers.push(() => outbound.close());
+    const tokens = createTokenService({
+      db,
+      vault: loaded.vault,
+      catalog,
+      repo: credentials.repo,
+      audit,
+      outbound,
+      log,
+      refreshAheadMs: config.refreshAheadS * 1000,
+      keepaliveMs: config.keepaliveDays * 86_400_000,
+      providerTimeoutMs: config.providerTimeoutMs,
+    });
     const authorization = createAuthorizationService({
       db,
       vault: loaded.vault,
@@ -127,18 +159,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       keepaliveMs: config.keepaliveDays * 86_400_000,
       providerTimeoutMs: config.providerTimeoutMs,
       log,
-    });
-    const tokens = createTokenService({
-      db,
-      vault: loaded.vault,
-      catalog,
-      repo: credentials.repo,
-      audit,
-      outbound,
-      log,
-      refreshAheadMs: config.refreshAheadS * 1000,
-      keepaliveMs: config.keepaliveDays * 86_400_000,
-      providerTimeoutMs: config.providerTimeoutMs,
+      tokensChanged: (id) => tokens.invalidate(id),
     });
     const revocation = createRevocation({
       db,
@@ -162,8 +183,31 @@ export async function createContext(config: Config, options: ContextOptions = {}
     });
     const refresher = createRefresher({ tokens, leases: tokens.leases, log });
     closers.push(() => refresher.stop());
+    closers.push(() => tokens.close());
     const webhooks = createWebhookService({ db, vault: loaded.vault, audit, outbound, log });
     closers.push(() => webhooks.stop());
+    const runFiles = createRunFiles(config.dataDir);
+    const upstream = {
+      outbound,
+      tokens,
+      timeoutMs: config.upstreamTimeoutMs,
+      retry: DEFAULT_RETRY,
+      clock: Date.now,
+    };
+    const sources = createSourceService({
+      db,
+      catalog,
+      credentials: credentials.repo,
+      audit,
+      testCredential,
+      upstream,
+      files: runFiles,
+    });
+    const runs = createRunService({ repo: sources.repo, files: runFiles, upstream, audit, log });
+    // Closed first (closers run last-registered first): runs stop before the outbound pool and database.
+    closers.push(() => runs.shutdown());
+    const interrupted = await runs.recover();
+    if (interrupted) log.warn({ runs: interrupted }, 'marked runs of stopped processes as interrupted');
     const { vault, ...vaultInfo } = loaded;
     let closed = false;
     return {
@@ -181,9 +225,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
       refresher,
       testCredential,
       webhooks,
+      sources,
+      runs,
       sandbox,
       outbound,
       defaultWorkspaceId,
+      apiKeyAuth: apiKeyAuthenticator(db),
       onClose: (fn) => void closers.push(fn),
       async close() {
         if (closed) return;

@@ -1,12 +1,41 @@
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
 import { AppError } from '../http/errors.js';
-import { findApiKey, touchApiKey } from './api-keys.js';
+import { findApiKey, hashApiKey, touchApiKey, type ApiKeyRecord } from './api-keys.js';
 import type { Authenticator } from './plugin.js';
 
+/**
+ * How long a looked-up API key is trusted without asking the database again. A key revoked through this
+ * process stops working at once (see `forget`); one revoked by another process of a cluster within this time.
+ */
+export const API_KEY_CACHE_MS = 2_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export interface ApiKeyAuthenticator extends Authenticator {
+  /** Drop a key from the cache (after revocation). */
+  forget(keyId: string): void;
+}
+
 /** `Authorization: Bearer lk_…` → the key's workspace and role. A bad key is 401, not "anonymous". */
-export function apiKeyAuthenticator(db: Db): Authenticator {
-  return async (req: FastifyRequest) => {
+export function apiKeyAuthenticator(db: Db, clock: () => number = Date.now): ApiKeyAuthenticator {
+  const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+  const touched = new Map<string, number>();
+
+  async function lookup(key: string): Promise<ApiKeyRecord | null> {
+    const now = clock();
+    const hash = hashApiKey(key);
+    const hit = cache.get(hash);
+    if (hit && hit.until > now && (hit.record.expiresAt === null || hit.record.expiresAt > now))
+      return hit.record;
+    const record = await findApiKey(db, key, now);
+    if (record) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { record, until: now + API_KEY_CACHE_MS });
+    } else cache.delete(hash);
+    return record;
+  }
+
+  const authenticate = (async (req: FastifyRequest) => {
     const header = req.headers.authorization;
     if (!header) return null;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -15,18 +44,26 @@ export function apiKeyAuthenticator(db: Db): Authenticator {
         'www-authenticate': 'Bearer realm="latchkey", error="invalid_request"',
       });
     }
-    const key = await findApiKey(db, match[1]!);
+    const key = await lookup(match[1]!);
     if (!key) {
       throw new AppError('unauthorized', 'invalid, expired or revoked API key', {
         'www-authenticate': 'Bearer realm="latchkey", error="invalid_token"',
       });
     }
-    void touchApiKey(db, key.id).catch(() => {});
+    const now = clock();
+    if (now - (touched.get(key.id) ?? 0) >= TOUCH_EVERY_MS) {
+      touched.set(key.id, now);
+      void touchApiKey(db, key.id, now).catch(() => {});
+    }
     return {
       workspaceId: key.workspaceId,
       role: key.role,
       actor: { type: 'api_key', id: key.id },
       sessionHash: null,
     };
+  }) as ApiKeyAuthenticator;
+  authenticate.forget = (keyId: string) => {
+    for (const [hash, entry] of cache) if (entry.record.id === keyId) cache.delete(hash);
   };
+  return authenticate;
 }

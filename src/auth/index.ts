@@ -1,5 +1,5 @@
 export { authPlugin, principalOf, type Authenticator } from './plugin.js';
-export { apiKeyAuthenticator } from './bearer.js';
+export { apiKeyAuthenticator, API_KEY_CACHE_MS, type ApiKeyAuthenticator } from './bearer.js';
 export {
   createApiKey,
   ensureBootstrapApiKey,

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { EXIT, UsageError } from './args.js';
 import { apiKeysLocalCommand, keysCommand, migrateCommand } from './local.js';
 import { sandboxCommand } from './sandbox.js';
+import { destinationsCommand, sourcesCommand } from './sources.js';
 
 const HELP = `latchkey ${VERSION} — self-hosted OAuth credential broker
 
@@ -19,6 +20,8 @@ Commands:
   keys rotate|status    Master-key rotation: re-seal every secret under the active key
   api-keys create       Create an API key (printed once)
   sandbox               Run the offline 2ememain sandbox provider alone on its own port
+  sources list|run      Data sources on a running server (LATCHKEY_URL, LATCHKEY_API_KEY)
+  destinations list|run Data destinations on a running server: push a JSON Lines file
   help                  This text
 
 Configuration comes from the environment (see README: LATCHKEY_DATABASE_URL, LATCHKEY_MASTER_KEY, …).
@@ -55,6 +58,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   keys: keysCommand,
   'api-keys': apiKeysLocalCommand,
   sandbox: sandboxCommand,
+  sources: sourcesCommand,
+  destinations: destinationsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -21,6 +21,13 @@ export interface Db {
   dialect: DialectName;
   /** true when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * SQLite only: true when another connection (another process) committed a change since the last call
+   * (`PRAGMA data_version`). Null on PostgreSQL, whose processes learn of changes by LISTEN/NOTIFY.
+   */
+  changedElsewhere: (() => boolean) | null;
+  /** PostgreSQL only: the connection string, for a dedicated LISTEN connection. */
+  url: string | null;
   destroy(): Promise<void>;
 }
 
@@ -39,10 +46,21 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
     raw.pragma('synchronous = NORMAL');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const kysely = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(raw) }),
+    });
+    const dataVersion = raw.prepare('PRAGMA data_version').pluck();
+    let lastVersion = dataVersion.get() as number;
     return {
       kysely,
       dialect: 'sqlite',
+      url: null,
+      changedElsewhere: () => {
+        const v = dataVersion.get() as number;
+        if (v === lastVersion) return false;
+        lastVersion = v;
+        return true;
+      },
       ping: async () => {
         try {
           await sql`select 1`.execute(kysely);
@@ -70,6 +88,8 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
   return {
     kysely,
     dialect: 'postgres',
+    url: database.url,
+    changedElsewhere: null,
     ping: async () => {
       try {
         await sql`select 1`.execute(kysely);
@@ -79,6 +99,27 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
       }
     },
     destroy: () => kysely.destroy(),
+  };
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares each query it runs. Keeping the
+ * compiled statements of the (few, parameterised) queries Latchkey issues saves most of a query's cost on the
+ * hot paths (token hand-out, proxy).
+ */
+function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = raw.prepare(sqlText);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
   };
 }
 

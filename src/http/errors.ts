@@ -10,6 +10,14 @@ export const ERRORS = {
   invalid_json: { status: 400, doc: 'The body is not valid JSON.' },
   unknown_connector: { status: 400, doc: 'No connector with that id exists in the catalog.' },
   unknown_resource: { status: 400, doc: 'The connector has no resource with that id.' },
+  unsupported_resource: {
+    status: 400,
+    doc: 'The resource does not allow what is asked: a source needs `GET`, a destination `POST`.',
+  },
+  credential_mismatch: {
+    status: 400,
+    doc: 'The credential belongs to another connector than the source or destination.',
+  },
   invalid_credentials: {
     status: 401,
     doc: 'Sign-in failed: wrong email or password (the message does not say which).',
@@ -57,6 +65,10 @@ export const ERRORS = {
     doc: 'The provider could not be reached, failed (5xx) or answered something unreadable.',
   },
   provider_timeout: { status: 504, doc: 'The provider did not answer in time.' },
+  upstream_error: {
+    status: 502,
+    doc: 'The connector’s API answered an error or something unreadable; the message has its status.',
+  },
   upstream_unreachable: { status: 502, doc: 'Proxy: the connector’s API could not be reached.' },
   upstream_timeout: { status: 504, doc: 'Proxy: the connector’s API did not answer in time.' },
   reauthorization_required: {

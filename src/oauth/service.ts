@@ -34,6 +34,8 @@ export interface AuthorizationServiceDeps {
   keepaliveMs: number;
   providerTimeoutMs: number;
   log: Logger;
+  /** Tell the token cache that a credential's tokens were replaced. */
+  tokensChanged?: (credentialId: string) => void;
   clock?: () => number;
 }
 
@@ -300,6 +302,7 @@ export function createAuthorizationService(deps: AuthorizationServiceDeps) {
         .where('id', '=', row.id)
         .where('workspace_id', '=', row.workspace_id)
         .execute();
+      deps.tokensChanged?.(row.id);
       await audit.recordFor(ctx, 'credential.authorized', target, 'ok', {
         grantedScope: outcome.tokens.scope ?? st.requested_scope,
         expiresIn: outcome.tokens.expiresIn,

@@ -10,8 +10,7 @@ import type { Dispatcher } from 'undici';
 import { principalOf } from '../auth/plugin.js';
 import { operationContext } from '../auth/principal.js';
 import type { Catalog } from '../connectors/index.js';
-import type { CredentialRepository } from '../credentials/repository.js';
-import { AppError, notFound } from '../http/errors.js';
+import { AppError } from '../http/errors.js';
 import { classifyNetworkError, type Outbound } from '../outbound/index.js';
 import type { TokenService } from '../tokens/index.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
@@ -22,7 +21,6 @@ export const REPLAYABLE_BODY_BYTES = 64 * 1024;
 
 export interface ProxyOptions {
   catalog: Catalog;
-  repo: CredentialRepository;
   tokens: TokenService;
   outbound: Outbound;
   /** Time to the upstream's response headers, and the longest pause inside its body (ms). */
@@ -68,13 +66,11 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, opts) =
       const rawQuery = q < 0 ? '' : raw.slice(q + 1);
       const rest = rawPath.slice(PREFIX.length + rawPath.slice(PREFIX.length).indexOf('/') + 1);
 
-      const row = await opts.repo.find(ctx.workspaceId, credentialId);
-      if (!row) throw notFound('credential');
-      if (row.status !== 'active')
-        throw new AppError('credential_not_active', `credential is ${row.status}, not active`);
-      const connector = opts.catalog.get(row.connector);
+      // Not active, unknown or another workspace's: answered 409 / 404 before anything is sent.
+      const first = await opts.tokens.useToken(ctx, credentialId);
+      const connector = opts.catalog.get(first.connector);
       if (!connector)
-        throw new AppError('conflict', `connector "${row.connector}" is no longer in the catalog`);
+        throw new AppError('conflict', `connector "${first.connector}" is no longer in the catalog`);
       const target = proxyTarget(connector.api.baseUrl, rest, rawQuery);
       if (!target.ok) throw new AppError('validation_failed', `proxy path refused: ${target.reason}`);
 
@@ -118,7 +114,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, opts) =
         }
       };
 
-      let token = await opts.tokens.getToken(ctx, credentialId, { audit: false });
+      let token = first.token;
       let res = await send(token.accessToken);
       if (res.statusCode === 401 && replayable) {
         res.body.resume();

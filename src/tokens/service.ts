@@ -23,6 +23,7 @@ import { backoffMs, INVALID_CLIENT_COOLDOWN_MS } from './backoff.js';
 import { createLeaseStore, type Lease } from './lease.js';
 import { isFresh } from './schedule.js';
 import { tokenColumns } from './store.js';
+import { createCoherence } from './coherence.js';
 
 export interface TokenView {
   accessToken: string;
@@ -49,6 +50,7 @@ export interface TokenServiceDeps {
 
 interface CacheEntry {
   workspaceId: string;
+  connector: string;
   version: number;
   accessToken: string;
   scope: string | null;
@@ -69,6 +71,7 @@ export function createTokenService(deps: TokenServiceDeps) {
   const cache = new Map<string, CacheEntry>();
   const inflight = new Map<string, Promise<TokenView>>();
   const lastTouched = new Map<string, number>();
+  const coherence = createCoherence(db, log, (id) => (id === null ? cache.clear() : cache.delete(id)));
   let providerCalls = 0;
 
   const sysCtx = (row: CredentialRow, requestId: string | null = null): OperationContext => ({
@@ -90,6 +93,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     if (!row.access_token_sealed || row.access_token_expires_at === null) return null;
     return {
       workspaceId: row.workspace_id,
+      connector: row.connector,
       version: row.token_version,
       accessToken: vault.open(row.access_token_sealed, aadFor(row.id, 'access_token')),
       scope: row.granted_scope,
@@ -408,6 +412,49 @@ export function createTokenService(deps: TokenServiceDeps) {
     return p;
   }
 
+  /** The current valid token: from memory after a one-row check, else from the database, refreshed if due. */
+  async function current(
+    ctx: OperationContext,
+    credentialId: string,
+  ): Promise<{ token: TokenView; connector: string }> {
+    const now = clock();
+    const cached = cache.get(credentialId);
+    let token: TokenView | null = null;
+    let connector: string | null = null;
+    const usable =
+      cached && cached.workspaceId === ctx.workspaceId && isFresh(cached.issuedAt, cached.expiresAt, now);
+    if (usable && coherence.trusted() && cache.get(credentialId) === cached) {
+      // Every change of this credential would have dropped the entry (see coherence.ts).
+      token = view(cached);
+      connector = cached.connector;
+    } else if (usable) {
+      const head = await db.kysely
+        .selectFrom('credentials')
+        .select(['status', 'token_version', 'connector'])
+        .where('id', '=', credentialId)
+        .where('workspace_id', '=', ctx.workspaceId)
+        .executeTakeFirst();
+      if (head && head.status === 'active' && head.token_version === cached.version) {
+        token = view(cached);
+        connector = head.connector;
+      } else cache.delete(credentialId);
+    }
+    if (!token || !connector) {
+      const row = await repo.find(ctx.workspaceId, credentialId);
+      if (!row) throw notFound('credential');
+      if (row.status !== 'active') throw notUsable(row);
+      const e = remember(row);
+      if (!e)
+        throw new AppError('reauthorization_required', 'credential has no access token: authorize it again');
+      connector = row.connector;
+      token = isFresh(e.issuedAt, e.expiresAt, now)
+        ? view(e)
+        : await singleFlight(credentialId, row.token_version, false, ctx.requestId);
+    }
+    touch({ id: credentialId }, now);
+    return { token, connector };
+  }
+
   return {
     owner,
     /** Provider token-endpoint calls made by this process (for tests and metrics). */
@@ -424,39 +471,8 @@ export function createTokenService(deps: TokenServiceDeps) {
       credentialId: string,
       options: { audit?: boolean } = {},
     ): Promise<TokenView> {
-      const now = clock();
-      const cached = cache.get(credentialId);
-      let result: TokenView | null = null;
-      if (
-        cached &&
-        cached.workspaceId === ctx.workspaceId &&
-        isFresh(cached.issuedAt, cached.expiresAt, now)
-      ) {
-        const head = await db.kysely
-          .selectFrom('credentials')
-          .select(['status', 'token_version'])
-          .where('id', '=', credentialId)
-          .where('workspace_id', '=', ctx.workspaceId)
-          .executeTakeFirst();
-        if (head && head.status === 'active' && head.token_version === cached.version) result = view(cached);
-        else cache.delete(credentialId);
-      }
-      if (!result) {
-        const row = await repo.find(ctx.workspaceId, credentialId);
-        if (!row) throw notFound('credential');
-        if (row.status !== 'active') throw notUsable(row);
-        const e = remember(row);
-        if (!e)
-          throw new AppError(
-            'reauthorization_required',
-            'credential has no access token: authorize it again',
-          );
-        result = isFresh(e.issuedAt, e.expiresAt, now)
-          ? view(e)
-          : await singleFlight(credentialId, row.token_version, false, ctx.requestId);
-      }
-      touch({ id: credentialId }, now);
-      if (options.audit === false) return result;
+      const { token } = await current(ctx, credentialId);
+      if (options.audit === false) return token;
       audit.enqueue({
         workspaceId: ctx.workspaceId,
         actor: ctx.actor,
@@ -464,9 +480,17 @@ export function createTokenService(deps: TokenServiceDeps) {
         targetType: 'credential',
         targetId: credentialId,
         requestId: ctx.requestId,
-        detail: { expiresAt: result.expiresAt },
+        detail: { expiresAt: token.expiresAt },
       });
-      return result;
+      return token;
+    },
+
+    /**
+     * A valid token to use on the caller's behalf without handing it out (the proxy): not audited per
+     * call, and with the credential's connector, read in the same query.
+     */
+    useToken(ctx: OperationContext, credentialId: string): Promise<{ token: TokenView; connector: string }> {
+      return current(ctx, credentialId);
     },
 
     /** Refresh now (POST …/refresh), whatever the token's age; exactly once across concurrent callers. */
@@ -493,6 +517,8 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     leases,
     leaseMs,
+    /** Stop listening for cache invalidations (on shutdown). */
+    close: () => coherence.close(),
   };
 }
 

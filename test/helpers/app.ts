@@ -12,6 +12,8 @@ export interface TestApp {
   ctx: AppContext;
   config: Config;
   database: TestDatabase;
+  /** The environment the config was read from (to open a second context on the same database). */
+  env: Record<string, string>;
   /** An admin API key of the default workspace. */
   apiKey: string;
   auth: { authorization: string };
@@ -29,7 +31,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const database = await createTestDatabase(dialect);
   const apiKey = `lk_test_${randomBytes(16).toString('hex')}`;
-  const config = loadConfig({
+  const fullEnv = {
     LATCHKEY_DATABASE_URL: database.url,
     LATCHKEY_DATA_DIR: database.dataDir,
     LATCHKEY_MASTER_KEY: testMasterKey(),
@@ -37,7 +39,8 @@ export async function createTestApp(
     LATCHKEY_REFRESHER: '0',
     LOG_LEVEL: 'silent',
     ...env,
-  });
+  };
+  const config = loadConfig(fullEnv);
   const ctx = await createContext(config, { log: options.log ?? createLogger(config.logLevel) });
   const app = await buildApp(ctx, options);
   await app.ready();
@@ -46,6 +49,7 @@ export async function createTestApp(
     ctx,
     config,
     database,
+    env: fullEnv,
     apiKey,
     auth: { authorization: `Bearer ${apiKey}` },
     async close() {

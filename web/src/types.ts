@@ -1,7 +1,6 @@
 /**
  * API shapes. Credentials, connectors and the session come from the server's zod schemas (one contract,
- * never a second copy); the sources shapes are written here until the server exports them from a zod-only
- * module the browser build can import.
+ * never a second copy), as do the sources, destinations and runs.
  */
 import type { Connector, Resource } from '../../src/connectors/schema.js';
 import type { CredentialView } from '../../src/credentials/schemas.js';
@@ -16,33 +15,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type DataKind = 'source' | 'destination';
-
-/** A data source or destination: a connector resource read (or written) with one credential. */
-export interface DataView {
-  id: string;
-  name: string;
-  connector: string;
-  credentialId: string;
-  resource: string;
-  params: Record<string, unknown> | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface RunView {
-  id: string;
-  status: RunStatus;
-  records: number;
-  pages: number;
-  failed: number;
-  total: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: { code: string; message: string } | string | null;
-}
+export type { DataKind, DataView, RunStatus, RunView } from '../../src/sources/schemas.js';
 
 /** What the OAuth popup tells its opener (DESIGN §7; `/oauth/complete`). */
 export type OAuthResult = 'authorized' | 'denied' | 'error';
