@@ -17,6 +17,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { oauthRoutes } from './oauth/index.js';
 import { sourcesRoutes } from './sources/index.js';
 import { proxyRoutes } from './proxy/index.js';
+import { metricsRoute } from './metrics/index.js';
 import { tokenRoutes } from './tokens/index.js';
 import { webhookRoutes } from './webhooks/index.js';
 import { VERSION } from './version.js';
@@ -45,9 +46,20 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   installErrorHandling(app);
   // The API speaks JSON only; routes that take other bodies (proxy, forms) add their own parsers.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    if (route.startsWith('/api/v1/proxy/')) {
+      ctx.metrics.proxyRequests.inc({ status: String(reply.statusCode) });
+      ctx.metrics.proxySeconds.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    }
+    done();
+  });
+  app.route(metricsRoute(ctx.metrics, ctx.config.metricsToken) as never);
 
   await registerOpenApi(app, VERSION);
   await app.register(cookie);

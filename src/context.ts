@@ -29,6 +29,7 @@ import {
 } from './tokens/index.js';
 import type { OperationContext } from './auth/index.js';
 import { createWebhookService, type WebhookService } from './webhooks/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { createSandbox, sandboxConnector, type Sandbox } from './sandbox/index.js';
 import {
   createRunFiles,
@@ -64,6 +65,7 @@ export interface AppContext {
   sandbox: Sandbox | null;
   outbound: Outbound;
   defaultWorkspaceId: string;
+  metrics: Metrics;
   /** Authenticates API keys (with a short cache; `forget` after a revocation). */
   apiKeyAuth: ApiKeyAuthenticator;
   /** Run on close, last registered first. */
@@ -77,6 +79,8 @@ export interface ContextOptions {
   migrate?: boolean;
   /** Override the database pool size. */
   poolSize?: number;
+  /** Also export the process's own metrics (CPU, memory, event loop): on for a server, off for tools and tests. */
+  processMetrics?: boolean;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -134,7 +138,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
       bodyTimeoutMs: config.providerTimeoutMs,
     });
     closers.push(() => outbound.close());
+    const metrics = createMetrics(db, { defaultMetrics: options.processMetrics ?? false });
     const tokens = createTokenService({
+      metrics,
       db,
       vault: loaded.vault,
       catalog,
@@ -181,7 +187,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
       outbound,
       timeoutMs: config.providerTimeoutMs,
     });
-    const refresher = createRefresher({ tokens, leases: tokens.leases, log });
+    const refresher = createRefresher({
+      tokens,
+      leases: tokens.leases,
+      log,
+      onClaimLag: (s) => metrics.refresherLagSeconds.observe(s),
+    });
     closers.push(() => refresher.stop());
     closers.push(() => tokens.close());
     const webhooks = createWebhookService({ db, vault: loaded.vault, audit, outbound, log });
@@ -230,6 +241,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       sandbox,
       outbound,
       defaultWorkspaceId,
+      metrics,
       apiKeyAuth: apiKeyAuthenticator(db),
       onClose: (fn) => void closers.push(fn),
       async close() {

@@ -15,7 +15,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, { processMetrics: true });
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx);

@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   LATCHKEY_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   LATCHKEY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LATCHKEY_TRUST_PROXY: boolFlag.default(false),
+  LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -77,6 +78,8 @@ export interface Config {
   /** Proxy: time to the upstream API's response headers, and the longest pause inside its body. */
   upstreamTimeoutMs: number;
   trustProxy: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <this>`. */
+  metricsToken: string | null;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -157,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerTimeoutMs: e.LATCHKEY_PROVIDER_TIMEOUT_MS,
     upstreamTimeoutMs: e.LATCHKEY_UPSTREAM_TIMEOUT_MS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    metricsToken: e.LATCHKEY_METRICS_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,
   };
 }

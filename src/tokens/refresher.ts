@@ -18,6 +18,8 @@ export interface RefresherOptions {
   /** Refreshes in flight at once (default 8). */
   concurrency?: number;
   clock?: () => number;
+  /** Observes how late each claimed credential was (claim time minus its due time). */
+  onClaimLag?: (seconds: number) => void;
 }
 
 export interface Refresher {
@@ -41,7 +43,10 @@ export function createRefresher(o: RefresherOptions): Refresher {
   let attempted = 0;
 
   async function tick(): Promise<number> {
-    const claimed = await o.leases.claimDue(o.tokens.owner, clock(), o.tokens.leaseMs, batch);
+    const now = clock();
+    const claimed = await o.leases.claimDue(o.tokens.owner, now, o.tokens.leaseMs, batch);
+    for (const l of claimed)
+      if (l.row.refresh_due_at !== null) o.onClaimLag?.(Math.max(0, now - l.row.refresh_due_at) / 1000);
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {

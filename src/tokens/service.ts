@@ -24,6 +24,7 @@ import { createLeaseStore, type Lease } from './lease.js';
 import { isFresh } from './schedule.js';
 import { tokenColumns } from './store.js';
 import { createCoherence } from './coherence.js';
+import type { Metrics, RefreshOutcome } from '../metrics/index.js';
 
 export interface TokenView {
   accessToken: string;
@@ -46,6 +47,7 @@ export interface TokenServiceDeps {
   clock?: () => number;
   /** How often a waiter polls the database while another process holds the lease. */
   pollMs?: number;
+  metrics?: Metrics;
 }
 
 interface CacheEntry {
@@ -220,6 +222,10 @@ export function createTokenService(deps: TokenServiceDeps) {
     });
     const done = clock();
     const target = { type: 'credential', id: row.id };
+    const observe = (o: RefreshOutcome) => {
+      deps.metrics?.refreshes.inc({ outcome: o });
+      deps.metrics?.refreshSeconds.observe({ outcome: o }, (done - started) / 1000);
+    };
 
     if (outcome.ok) {
       const patch: CredentialPatch = {
@@ -234,6 +240,7 @@ export function createTokenService(deps: TokenServiceDeps) {
         status: nextStatus(status, 'refreshed'),
       };
       const committed = await commitWithRetry(lease, patch);
+      observe(committed === 'ok' ? 'ok' : 'lost');
       if (committed === 'lost') {
         // Our lease lapsed while the provider answered and another holder moved on: keep its newer tokens.
         log.warn({ credentialId: row.id }, 'refresh lease lapsed before commit; newer tokens kept');
@@ -286,6 +293,7 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     const f = outcome.failure;
     const failures = row.refresh_failures + 1;
+    observe(f.kind === 'oauth_error' ? (REJECTED.has(f.code) ? 'rejected' : 'oauth_error') : 'transient');
     if (f.kind === 'oauth_error' && REJECTED.has(f.code)) {
       await leases.commit(
         lease,
@@ -427,6 +435,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       // Every change of this credential would have dropped the entry (see coherence.ts).
       token = view(cached);
       connector = cached.connector;
+      deps.metrics?.tokenCache.inc({ result: 'hit' });
     } else if (usable) {
       const head = await db.kysely
         .selectFrom('credentials')
@@ -437,9 +446,11 @@ export function createTokenService(deps: TokenServiceDeps) {
       if (head && head.status === 'active' && head.token_version === cached.version) {
         token = view(cached);
         connector = head.connector;
+        deps.metrics?.tokenCache.inc({ result: 'hit' });
       } else cache.delete(credentialId);
     }
     if (!token || !connector) {
+      deps.metrics?.tokenCache.inc({ result: 'miss' });
       const row = await repo.find(ctx.workspaceId, credentialId);
       if (!row) throw notFound('credential');
       if (row.status !== 'active') throw notUsable(row);
@@ -472,6 +483,7 @@ export function createTokenService(deps: TokenServiceDeps) {
       options: { audit?: boolean } = {},
     ): Promise<TokenView> {
       const { token } = await current(ctx, credentialId);
+      deps.metrics?.tokenHandouts.inc({ source: options.audit === false ? 'internal' : 'api' });
       if (options.audit === false) return token;
       audit.enqueue({
         workspaceId: ctx.workspaceId,
@@ -490,6 +502,7 @@ export function createTokenService(deps: TokenServiceDeps) {
      * call, and with the credential's connector, read in the same query.
      */
     useToken(ctx: OperationContext, credentialId: string): Promise<{ token: TokenView; connector: string }> {
+      deps.metrics?.tokenHandouts.inc({ source: 'proxy' });
       return current(ctx, credentialId);
     },
 
