@@ -165,9 +165,11 @@ describeEachDialect('authenticated proxy', (dialect) => {
     expect(res.headers['x-upstream']).toBe('yes');
   });
 
-  it('sends the connector’s default headers when the caller has none', async () => {
+  it('sends the connector’s default headers when the caller has none or accepts anything', async () => {
     await proxy('GET', 'h');
+    await proxy('GET', 'h', { headers: { accept: '*/*' } });
     expect(echo.seen[0]!.headers.accept).toBe('application/hal+json, application/json');
+    expect(echo.seen[1]!.headers.accept).toBe('application/hal+json, application/json');
   });
 
   it('passes the upstream status through', async () => {

@@ -98,13 +98,16 @@ export async function seed({ apiBaseUrl, databaseUrl, credentials = 1, tokenTtlS
   };
 }
 
-/** Start `count` server processes on the seeded environment. */
+/**
+ * Start `count` server processes on the seeded environment. Like a cluster behind one address, they share
+ * one public URL (the first process's), which is where OAuth redirects come back to.
+ */
 export async function startLatchkeys(env, count = 1, extraEnv = {}) {
   const servers = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const s = startServer(CLI, { ...env, ...extraEnv, PORT: String(port), LATCHKEY_PUBLIC_URL: url });
+    const s = startServer(CLI, { ...env, ...extraEnv, PORT: String(port), LATCHKEY_PUBLIC_URL: servers[0]?.url ?? url });
     await waitHealthy(`${url}/healthz`);
     servers.push({ ...s, url });
   }

@@ -53,6 +53,8 @@ export function upstreamRequestHeaders(
     if (v === undefined) continue;
     const name = k.toLowerCase();
     if (HOP_BY_HOP.has(name) || DROP_REQUEST.has(name) || listed.has(name)) continue;
+    // `Accept: */*` (curl's and most clients' default) states no preference: the connector's default stands.
+    if (name === 'accept' && v === '*/*' && out.accept !== undefined) continue;
     out[name] = v;
   }
   out.authorization = `Bearer ${accessToken}`;
