@@ -11,7 +11,11 @@ const all = ['tokens', 'refresh-storm', 'proxy', 'scale'];
 let failed = false;
 for (const name of only.length ? only : all) {
   process.stdout.write(`\n## ${name}\n\n`);
-  const r = spawnSync(process.execPath, [path.join(here, `${name}.mjs`), ...args.filter((a) => a.startsWith('--'))], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(here, `${name}.mjs`), ...args.filter((a) => a.startsWith('--'))],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) {
     failed = true;
     process.stdout.write(`(${name} failed with exit code ${r.status})\n`);

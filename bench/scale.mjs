@@ -27,10 +27,19 @@ if (!pgdb.available) {
   process.stdout.write(`Scale: skipped — ${pgdb.reason}\n`);
   process.exit(0);
 }
-const stub = await startPrinting([path.join(root, 'bench/lib/token-stub.mjs'), String(await freePort()), '3600']);
+const stub = await startPrinting([
+  path.join(root, 'bench/lib/token-stub.mjs'),
+  String(await freePort()),
+  '3600',
+]);
 const stubUrl = `http://127.0.0.1:${stub.value}`;
 const connector = benchConnector('scale', 'http://127.0.0.1:9/v1', stubUrl);
-const seeded = await seed({ apiBaseUrl: 'http://127.0.0.1:9/v1', databaseUrl: pgdb.url, credentials: 0, connector });
+const seeded = await seed({
+  apiBaseUrl: 'http://127.0.0.1:9/v1',
+  databaseUrl: pgdb.url,
+  credentials: 0,
+  connector,
+});
 
 // Seed N credentials straight into the table (sealed exactly as the service seals them).
 const { loadConfig } = await dist('config/index.js');
@@ -58,7 +67,10 @@ for (let i = 0; i < N; i += 1000) {
       scope: null,
       status: 'active',
       access_token_sealed: ctx.vault.seal(randomBytes(24).toString('base64url'), aadFor(id, 'access_token')),
-      refresh_token_sealed: ctx.vault.seal(randomBytes(24).toString('base64url'), aadFor(id, 'refresh_token')),
+      refresh_token_sealed: ctx.vault.seal(
+        randomBytes(24).toString('base64url'),
+        aadFor(id, 'refresh_token'),
+      ),
       token_type: 'bearer',
       granted_scope: null,
       access_token_expires_at: expires,
@@ -88,7 +100,10 @@ for (let i = 0; i < N; i += 1000) {
 await ctx.close();
 const seedMs = Date.now() - seedStart;
 
-const servers = await startLatchkeys(seeded.env, 2, { LATCHKEY_REFRESHER: '1', LATCHKEY_REFRESH_AHEAD_S: String(aheadS) });
+const servers = await startLatchkeys(seeded.env, 2, {
+  LATCHKEY_REFRESHER: '1',
+  LATCHKEY_REFRESH_AHEAD_S: String(aheadS),
+});
 const db = new pg.Client({ connectionString: pgdb.url });
 await db.connect();
 const rssMb = (pid) => {
@@ -115,7 +130,12 @@ while (Date.now() < horizon) {
   );
   const row = r.rows[0];
   expiredSeen = Math.max(expiredSeen, Number(row.expired));
-  samples.push({ s: Math.round((t - started) / 1000), refreshed: Number(row.refreshed), overdue: Number(row.overdue), rss: servers.map((s) => rssMb(s.child.pid)) });
+  samples.push({
+    s: Math.round((t - started) / 1000),
+    refreshed: Number(row.refreshed),
+    overdue: Number(row.overdue),
+    rss: servers.map((s) => rssMb(s.child.pid)),
+  });
   if (Number(row.refreshed) === N) break;
   await new Promise((res) => setTimeout(res, 2000));
 }
@@ -125,14 +145,34 @@ const stubStats = await fetch(`${stubUrl}/stats`).then((r) => r.json());
 
 // List and get latency at this size.
 const auth = { authorization: `Bearer ${seeded.apiKey}` };
-const someId = (await db.query('select id from credentials order by id limit 1 offset $1', [Math.floor(N / 2)])).rows[0].id;
+const someId = (
+  await db.query('select id from credentials order by id limit 1 offset $1', [Math.floor(N / 2)])
+).rows[0].id;
 const deepCursor = (await db.query('select id from credentials order by id limit 1 offset 50')).rows[0].id;
 const lat = { healthz: [], list: [], deep: [], get: [] };
 for (let r = 0; r < 2; r++) {
   lat.healthz.push(await load(`${servers[0].url}/healthz`, { connections: 20, duration: 3 }));
-  lat.list.push(await load(`${servers[0].url}/api/v1/credentials?limit=50`, { connections: 20, duration: 3, headers: auth }));
-  lat.deep.push(await load(`${servers[0].url}/api/v1/credentials?limit=50&cursor=${deepCursor}`, { connections: 20, duration: 3, headers: auth }));
-  lat.get.push(await load(`${servers[0].url}/api/v1/credentials/${someId}`, { connections: 20, duration: 3, headers: auth }));
+  lat.list.push(
+    await load(`${servers[0].url}/api/v1/credentials?limit=50`, {
+      connections: 20,
+      duration: 3,
+      headers: auth,
+    }),
+  );
+  lat.deep.push(
+    await load(`${servers[0].url}/api/v1/credentials?limit=50&cursor=${deepCursor}`, {
+      connections: 20,
+      duration: 3,
+      headers: auth,
+    }),
+  );
+  lat.get.push(
+    await load(`${servers[0].url}/api/v1/credentials/${someId}`, {
+      connections: 20,
+      duration: 3,
+      headers: auth,
+    }),
+  );
 }
 await db.end();
 await Promise.all(servers.map((s) => s.stop()));
@@ -152,9 +192,24 @@ md += `- tokens seen expired while active: ${expiredSeen} (must be 0); due but n
 md += `- refresher lag (claim − due), mean over process 1's claims: ${lagCount ? (lagSum / lagCount).toFixed(2) : '-'} s\n`;
 md += `- server memory (RSS): start ${rssStart.map((x) => f(x)).join(' / ')} MB, peak ${rssPeak.map((x) => f(x)).join(' / ')} MB, end ${final.rss.map((x) => f(x)).join(' / ')} MB\n\n`;
 md += '| request | req/s | p50 ms | p99 ms | ÷ healthz throughput |\n|---|---|---|---|---|\n';
-for (const [k, label] of [['healthz', 'GET /healthz'], ['list', 'GET /api/v1/credentials?limit=50'], ['deep', 'the same, a later page (cursor)'], ['get', 'GET /api/v1/credentials/:id']]) {
+for (const [k, label] of [
+  ['healthz', 'GET /healthz'],
+  ['list', 'GET /api/v1/credentials?limit=50'],
+  ['deep', 'the same, a later page (cursor)'],
+  ['get', 'GET /api/v1/credentials/:id'],
+]) {
   md += `| ${label} | ${f(L[k].rps)} | ${f(L[k].p50, 1)} | ${f(L[k].p99, 1)} | ${k === 'healthz' ? '' : `${f(L[k].rps / L.healthz.rps, 2)}×`} |\n`;
 }
 process.stdout.write(md);
-writeResult('scale', { full, N, windowS, seedMs, samples, expiredSeen, stubRefreshes: stubStats.refreshes, latency: L, markdown: md });
+writeResult('scale', {
+  full,
+  N,
+  windowS,
+  seedMs,
+  samples,
+  expiredSeen,
+  stubRefreshes: stubStats.refreshes,
+  latency: L,
+  markdown: md,
+});
 if (expiredSeen > 0 || final.refreshed !== N) process.exitCode = 1;

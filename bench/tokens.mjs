@@ -22,8 +22,17 @@ async function measure(label, databaseUrl) {
   const runs = { healthz: [], token: [] };
   try {
     for (let r = 0; r < rounds; r++) {
-      runs.healthz.push(await load(`${server.url}/healthz`, { connections, duration, warmup: r === 0 ? 2 : 1 }));
-      runs.token.push(await load(`${server.url}/api/v1/credentials/${id}/token`, { connections, duration, headers: auth, warmup: r === 0 ? 2 : 1 }));
+      runs.healthz.push(
+        await load(`${server.url}/healthz`, { connections, duration, warmup: r === 0 ? 2 : 1 }),
+      );
+      runs.token.push(
+        await load(`${server.url}/api/v1/credentials/${id}/token`, {
+          connections,
+          duration,
+          headers: auth,
+          warmup: r === 0 ? 2 : 1,
+        }),
+      );
     }
   } finally {
     await server.stop();
@@ -46,7 +55,8 @@ if (pgdb.available) {
 
 const f = (n, d = 0) => n.toFixed(d);
 let md = `Token hand-out (${full ? 'full' : 'short'}: ${rounds} interleaved rounds × ${duration} s, ${connections} connections; median) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${pinning}${pgdb.available ? '' : `; ${pgdb.reason}`}\n\n`;
-md += '| database | route | req/s | p50 ms | p99 ms | errors | token ÷ healthz |\n|---|---|---|---|---|---|---|\n';
+md +=
+  '| database | route | req/s | p50 ms | p99 ms | errors | token ÷ healthz |\n|---|---|---|---|---|---|---|\n';
 for (const r of results) {
   md += `| ${r.label} | /healthz | ${f(r.healthz.rps)} | ${f(r.healthz.p50, 1)} | ${f(r.healthz.p99, 1)} | ${r.healthz.errors} | |\n`;
   md += `| ${r.label} | …/token | ${f(r.token.rps)} | ${f(r.token.p50, 1)} | ${f(r.token.p99, 1)} | ${r.token.errors} | ${f(r.ratio, 2)}× |\n`;

@@ -5,9 +5,11 @@
 import { createAuditService, type AuditService } from './audit/index.js';
 import {
   apiKeyAuthenticator,
+  createAccountService,
   createFirstAdmin,
   ensureBootstrapApiKey,
   ensureDefaultWorkspace,
+  type AccountService,
   type ApiKeyAuthenticator,
 } from './auth/index.js';
 import type { Config } from './config/index.js';
@@ -68,6 +70,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Authenticates API keys (with a short cache; `forget` after a revocation). */
   apiKeyAuth: ApiKeyAuthenticator;
+  /** Accounts, memberships and workspaces. */
+  accounts: AccountService;
   /** Run on close, last registered first. */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -243,6 +247,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       defaultWorkspaceId,
       metrics,
       apiKeyAuth: apiKeyAuthenticator(db),
+      accounts: createAccountService({ db, audit }),
       onClose: (fn) => void closers.push(fn),
       async close() {
         if (closed) return;

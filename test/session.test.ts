@@ -72,7 +72,11 @@ describeEachDialect('setup and sessions', (dialect) => {
       role: 'admin',
       csrfToken: ok.json().csrfToken,
     });
-    const out = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie } });
+    const out = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/session',
+      headers: { cookie, 'x-csrf-token': ok.json().csrfToken },
+    });
     expect(out.statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/v1/session', headers: { cookie } })).statusCode).toBe(401);
     expect((await t.app.inject({ url: '/api/v1/credentials', headers: { cookie } })).statusCode).toBe(401);

@@ -134,7 +134,7 @@ describe('latchkey sources / destinations against a running server', () => {
     expect(missing.code).toBe(4);
     expect(missing.stderr).toBe('latchkey sources: not_found: source not found\n');
     const badKey = await runCli(['sources', 'list'], { ...env, LATCHKEY_API_KEY: 'lk_wrong_key_0123456789' });
-    expect(badKey.code).toBe(1);
+    expect(badKey.code).toBe(5);
     expect(badKey.stderr.trim().split('\n')).toHaveLength(1);
     expect(badKey.stderr).toContain('unauthorized');
     const noKey = await runCli(['sources', 'list'], { LATCHKEY_URL: server.url });

@@ -43,6 +43,8 @@ export async function seed({ apiBaseUrl, databaseUrl, credentials = 1, tokenTtlS
     LATCHKEY_CONNECTORS_DIR: connectorsDir,
     LATCHKEY_BOOTSTRAP_API_KEY: apiKey,
     LATCHKEY_REFRESHER: '0',
+    // Load generators are one client hammering one key: the per-key rate limit would measure itself.
+    LATCHKEY_RATE_LIMIT_PER_MIN: '0',
     LOG_LEVEL: 'warn',
   };
   const { loadConfig } = await dist('config/index.js');
@@ -107,7 +109,12 @@ export async function startLatchkeys(env, count = 1, extraEnv = {}) {
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const s = startServer(CLI, { ...env, ...extraEnv, PORT: String(port), LATCHKEY_PUBLIC_URL: servers[0]?.url ?? url });
+    const s = startServer(CLI, {
+      ...env,
+      ...extraEnv,
+      PORT: String(port),
+      LATCHKEY_PUBLIC_URL: servers[0]?.url ?? url,
+    });
     await waitHealthy(`${url}/healthz`);
     servers.push({ ...s, url });
   }

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export const POSTGRES_URL =
-  process.env.LATCHKEY_BENCH_POSTGRES_URL ?? process.env.LATCHKEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  process.env.LATCHKEY_BENCH_POSTGRES_URL ??
+  process.env.LATCHKEY_TEST_POSTGRES_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 
 export async function createDatabase() {
   const name = `latchkey_bench_${randomBytes(5).toString('hex')}`;

@@ -11,10 +11,13 @@ const server = http.createServer((req, res) => {
   let body = '';
   req.on('data', (d) => (body += d));
   req.on('end', () => {
-    if (req.url === '/stats') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ refreshes }));
+    if (req.url === '/stats')
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ refreshes }));
     const form = new URLSearchParams(body);
     if (req.method !== 'POST' || form.get('grant_type') !== 'refresh_token') {
-      return res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unsupported_grant_type"}');
+      return res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"unsupported_grant_type"}');
     }
     refreshes++;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(

@@ -17,11 +17,19 @@ const AuditEventView = z.object({
   requestId: z.string().nullable(),
 });
 
+/** A text filter; control characters never match anything stored (and PostgreSQL refuses NUL). */
+const filter = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
 const AuditQuery = z.strictObject({
-  action: z.string().max(100).optional(),
-  targetId: z.string().max(64).optional(),
-  credentialId: z.string().max(64).optional(),
-  actorId: z.string().max(64).optional(),
+  action: filter(100).optional(),
+  targetId: filter(64).optional(),
+  credentialId: filter(64).optional(),
+  actorId: filter(64).optional(),
   outcome: z.enum(['ok', 'error']).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),

@@ -106,6 +106,18 @@ export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKeyRe
   return rows.map(toRecord);
 }
 
+/** One key (live or not) of the workspace — of any workspace when `workspaceId` is null (local CLI) — or null. */
+export async function getApiKey(
+  db: Db,
+  workspaceId: string | null,
+  id: string,
+): Promise<ApiKeyRecord | null> {
+  let q = db.kysely.selectFrom('api_keys').selectAll().where('id', '=', id);
+  if (workspaceId !== null) q = q.where('workspace_id', '=', workspaceId);
+  const row = await q.executeTakeFirst();
+  return row ? toRecord(row) : null;
+}
+
 export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<boolean> {
   const res = await db.kysely
     .updateTable('api_keys')

@@ -13,9 +13,15 @@ export const PERMISSIONS = [
   'webhooks:manage',
   'api_keys:manage',
   'members:manage',
+  'workspaces:create',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/**
+ * Editors work with credentials and may mint API keys for their pipelines — never above their own role
+ * (an editor already holds `tokens:read`, so an editor key gives nothing new). Members and workspaces are
+ * the admins'.
+ */
 const EDITOR: Permission[] = [
   'credentials:read',
   'credentials:write',
@@ -25,9 +31,10 @@ const EDITOR: Permission[] = [
   'sources:write',
   'audit:read',
   'webhooks:manage',
+  'api_keys:manage',
 ];
 
-/** Viewers read metadata only: never a token, never the proxy. */
+/** Viewers read metadata only: never a token, a secret, a run's records, the proxy or the audit log. */
 const VIEWER: Permission[] = ['credentials:read', 'sources:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
@@ -38,4 +45,11 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 
 export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
+}
+
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
+
+/** Whether `role` is at most `ceiling` (a caller may grant or revoke only up to its own role). */
+export function atMost(role: Role, ceiling: Role): boolean {
+  return RANK[role] <= RANK[ceiling];
 }

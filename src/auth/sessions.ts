@@ -81,6 +81,18 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Refuse an unsafe request made with the session's cookie but without its CSRF token (compared in constant time). */
+export function checkCsrf(req: FastifyRequest, session: SessionRecord): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const header = req.headers['x-csrf-token'];
+  if (typeof header !== 'string' || !sameToken(header, session.csrfToken)) {
+    throw new AppError(
+      'csrf_failed',
+      'missing or wrong X-CSRF-Token header for a request made with a session cookie',
+    );
+  }
+}
+
 /** The session cookie → the user's role in the session's workspace; CSRF-checked for unsafe methods. */
 export function sessionAuthenticator(db: Db): Authenticator {
   return async (req: FastifyRequest) => {
@@ -90,15 +102,7 @@ export function sessionAuthenticator(db: Db): Authenticator {
     if (!session) return null;
     const role: Role | null = await membershipOf(db, session.userId, session.workspaceId);
     if (!role) return null;
-    if (!SAFE_METHODS.has(req.method)) {
-      const header = req.headers['x-csrf-token'];
-      if (typeof header !== 'string' || !sameToken(header, session.csrfToken)) {
-        throw new AppError(
-          'csrf_failed',
-          'missing or wrong X-CSRF-Token header for a request made with a session cookie',
-        );
-      }
-    }
+    checkCsrf(req, session);
     return {
       workspaceId: session.workspaceId,
       role,

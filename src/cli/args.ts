@@ -1,8 +1,17 @@
 /** Small helpers for the `latchkey` command: argument parsing on node:util, output, exit codes. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, unavailable: 3, notFound: 4 } as const;
+/** Exit codes scripts can rely on (documented in `latchkey --help` and the README). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, unavailable: 3, notFound: 4, auth: 5 } as const;
+
+export const EXIT_HELP = `Exit codes:
+  0  success
+  1  failure (the server refused, a run or test failed)
+  2  usage: unknown command or option, missing argument, bad config file
+  3  Latchkey unreachable, or a server or provider error (HTTP 5xx)
+  4  not found (no such credential, source, … in the API key's workspace)
+  5  authentication or permission: no or a wrong API key (401), a role that may not (403)
+`;
 
 export class UsageError extends Error {
   constructor(message: string) {

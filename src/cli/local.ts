@@ -1,11 +1,19 @@
 /** Commands that work on the local database and key ring directly (run on the server's machine). */
-import { createApiKey, ROLES, type Role } from '../auth/index.js';
+import {
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+  presentApiKey,
+  revokeApiKey,
+  ROLES,
+  type Role,
+} from '../auth/index.js';
 import { loadConfig } from '../config/index.js';
 import { createContext } from '../context.js';
 import { migrate, openDatabase } from '../db/index.js';
 import { createLogger } from '../logging/index.js';
 import { addActiveKeyToFile, countByKey, resealAll } from '../vault/index.js';
-import { parse, parseDuration, printJson, UsageError } from './args.js';
+import { parse, parseDuration, printJson, printTable, UsageError } from './args.js';
 
 // Logs of administrative commands go to stderr, so that stdout stays the command's output.
 const quietLog = () => createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
@@ -95,13 +103,21 @@ export async function keysCommand(argv: string[]): Promise<number> {
   }
 }
 
-const API_KEYS_HELP = `Usage: latchkey api-keys create --name NAME [--role admin|editor|viewer] [--workspace ID] [--expires-in 30d] [--json]
+const API_KEYS_HELP = `Usage: latchkey api-keys <command>   (on the local database)
 
-Create an API key in the local database and print it once (it is stored hashed).
+Commands:
+  create --name NAME [--role admin|editor|viewer] [--workspace ID] [--expires-in 30d] [--json]
+         Create an API key and print it once (it is stored hashed).
+  list [--workspace ID] [--json]
+         The workspace's keys: name, role, last four characters, dates (never the key).
+  revoke ID [--json]
+         Revoke a key. Running servers refuse it within 2 seconds.
 `;
 
 export async function apiKeysLocalCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'list') return apiKeysList(rest);
+  if (sub === 'revoke') return apiKeysRevoke(rest);
   if (sub !== 'create') {
     process.stdout.write(API_KEYS_HELP);
     return sub === '--help' || sub === '-h' ? 0 : 2;
@@ -160,6 +176,72 @@ export async function apiKeysLocalCommand(argv: string[]): Promise<number> {
         `API key ${record.id} (${record.role}, workspace ${workspaceId}) — shown once, store it now.\n`,
       );
     }
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function apiKeysList(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { workspace: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(API_KEYS_HELP);
+    return 0;
+  }
+  const ctx = await createContext(loadConfig(), { log: quietLog() });
+  try {
+    const workspaceId = values.workspace ?? ctx.defaultWorkspaceId;
+    const keys = (await listApiKeys(ctx.db, workspaceId)).map(presentApiKey);
+    if (values.json) printJson({ workspaceId, items: keys });
+    else
+      printTable(
+        ['ID', 'NAME', 'ROLE', 'KEY', 'CREATED', 'EXPIRES', 'REVOKED', 'LAST USED'],
+        keys.map((k) => [
+          k.id,
+          k.name,
+          k.role,
+          `…${k.lastFour}`,
+          k.createdAt,
+          k.expiresAt,
+          k.revokedAt,
+          k.lastUsedAt,
+        ]),
+      );
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function apiKeysRevoke(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, true);
+  if (values.help) {
+    process.stdout.write(API_KEYS_HELP);
+    return 0;
+  }
+  const [id, ...extra] = positionals;
+  if (!id || extra.length) throw new UsageError('give the id of one API key (see latchkey api-keys list)');
+  const ctx = await createContext(loadConfig(), { log: quietLog() });
+  try {
+    const key = await getApiKey(ctx.db, null, id);
+    if (!key) {
+      process.stderr.write(`latchkey api-keys: no API key "${id}"\n`);
+      return 4;
+    }
+    if (await revokeApiKey(ctx.db, key.workspaceId, id)) {
+      await ctx.audit.record({
+        workspaceId: key.workspaceId,
+        actor: { type: 'system', id: 'cli' },
+        action: 'api_key.revoked',
+        targetType: 'api_key',
+        targetId: id,
+        detail: { name: key.name, role: key.role },
+      });
+    }
+    const revoked = await getApiKey(ctx.db, null, id);
+    if (values.json)
+      printJson({ id, workspaceId: key.workspaceId, revokedAt: new Date(revoked!.revokedAt!).toISOString() });
+    else process.stdout.write(`revoked ${id} (${key.name}, ${key.role}, workspace ${key.workspaceId})\n`);
     return 0;
   } finally {
     await ctx.close();

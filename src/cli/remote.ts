@@ -1,11 +1,15 @@
 /**
- * A tiny client of a running Latchkey server, for commands that work over HTTP: `LATCHKEY_URL` (default
- * `http://127.0.0.1:3000`) and `LATCHKEY_API_KEY`. An API error `{error:{code,message}}` becomes a
- * `RemoteError` with one clear line and an exit code.
+ * A tiny client of a running Latchkey server, for commands that work over HTTP. The server and API key come
+ * from `--profile NAME`, `LATCHKEY_URL` / `LATCHKEY_API_KEY` or the config file (see profile.ts). An API error
+ * `{error:{code,message}}` becomes a `RemoteError` with one clear line and an exit code.
  */
 import { EXIT } from './args.js';
+import { resolveConnection } from './profile.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:3000';
+/** What `--help` of a remote command says about the connection. */
+export const CONNECTION_HELP = `The server is LATCHKEY_URL (default http://127.0.0.1:3000), authenticated with LATCHKEY_API_KEY;
+or the "url" and "apiKey" of ~/.config/latchkey/config.json (LATCHKEY_CONFIG names another file);
+--profile NAME (or LATCHKEY_PROFILE) uses its "profiles": {"NAME": {"url", "apiKey"}} section instead.`;
 
 export class RemoteError extends Error {
   constructor(
@@ -37,17 +41,36 @@ export interface Remote {
 
 function exitFor(status: number): number {
   if (status === 404) return EXIT.notFound;
-  if (status === 502 || status === 503 || status === 504) return EXIT.unavailable;
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status >= 500) return EXIT.unavailable;
   return EXIT.failure;
 }
 
-export function createRemote(env: Record<string, string | undefined> = process.env): Remote {
-  const url = (env.LATCHKEY_URL || DEFAULT_URL).replace(/\/+$/, '');
-  const apiKey = env.LATCHKEY_API_KEY || null;
+export interface RemoteOptions {
+  /** A section of the config file (`--profile NAME`). */
+  profile?: string;
+}
+
+export function createRemote(
+  env: Record<string, string | undefined> = process.env,
+  options: RemoteOptions = {},
+): Remote {
+  const connection = resolveConnection(env, options.profile ?? (env.LATCHKEY_PROFILE || undefined));
+  const url = connection.url.replace(/\/+$/, '');
+  const apiKey = connection.apiKey;
+  let parsedUrl: URL | null = null;
   try {
-    new URL(url);
+    parsedUrl = new URL(url);
   } catch {
-    throw new RemoteError('usage', `LATCHKEY_URL is not a URL: ${url}`, null, EXIT.usage);
+    // reported below
+  }
+  if (!parsedUrl || !/^https?:$/.test(parsedUrl.protocol)) {
+    throw new RemoteError(
+      'usage',
+      `the server URL is not an http(s) URL: ${url} (from ${connection.urlFrom})`,
+      null,
+      EXIT.usage,
+    );
   }
 
   async function send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
@@ -91,7 +114,7 @@ export function createRemote(env: Record<string, string | undefined> = process.e
     } catch {
       // not an API error body: keep the status line
     }
-    if (res.status === 401 && !apiKey) message += ' (set LATCHKEY_API_KEY)';
+    if (res.status === 401 && !apiKey) message += ' (set LATCHKEY_API_KEY, or apiKey in the config file)';
     throw new RemoteError(code, `${code}: ${message}`, res.status, exitFor(res.status));
   }
 
@@ -109,9 +132,13 @@ export function createRemote(env: Record<string, string | undefined> = process.e
 }
 
 /** Run a remote command: a `RemoteError` is printed as one line and becomes the exit code. */
-export async function withRemote(command: string, fn: (remote: Remote) => Promise<number>): Promise<number> {
+export async function withRemote(
+  command: string,
+  fn: (remote: Remote) => Promise<number>,
+  options: RemoteOptions = {},
+): Promise<number> {
   try {
-    return await fn(createRemote());
+    return await fn(createRemote(process.env, options));
   } catch (err) {
     if (err instanceof RemoteError) {
       process.stderr.write(`latchkey ${command}: ${err.message}\n`);

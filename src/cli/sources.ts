@@ -5,14 +5,17 @@
  */
 import fs from 'node:fs';
 import type { DataView, PushResult, RunView } from '../sources/schemas.js';
-import { EXIT, parse, printJson, printTable, UsageError } from './args.js';
-import { withRemote, type Remote } from './remote.js';
+import { EXIT, EXIT_HELP, parse, printJson, printTable, UsageError } from './args.js';
+import { takeProfile } from './profile.js';
+import { CONNECTION_HELP, withRemote, type Remote } from './remote.js';
 
 type Kind = 'source' | 'destination';
 const PLURAL: Record<Kind, string> = { source: 'sources', destination: 'destinations' };
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
-const ENV_HELP = `The server is LATCHKEY_URL (default http://127.0.0.1:3000); authenticate with LATCHKEY_API_KEY.`;
+const ENV_HELP = `Every command takes --profile NAME. ${CONNECTION_HELP}
+
+${EXIT_HELP}`;
 
 const HELP: Record<Kind, string> = {
   source: `Usage: latchkey sources <command>
@@ -23,8 +26,7 @@ Commands:
                                 Exit code 0 when the run succeeded, 1 when it failed or was cancelled.
                                 --json prints the final run. Ctrl-C cancels the run.
 
-${ENV_HELP}
-`,
+${ENV_HELP}`,
   destination: `Usage: latchkey destinations <command>
 
 Commands:
@@ -34,8 +36,7 @@ Commands:
                                           when every record was accepted, 1 otherwise. --json prints the
                                           final run. Ctrl-C cancels the run.
 
-${ENV_HELP}
-`,
+${ENV_HELP}`,
 };
 
 const seconds = (ms: number | null) => `${((ms ?? 0) / 1000).toFixed(1)}s`;
@@ -190,7 +191,8 @@ async function runDestination(remote: Remote, argv: string[]): Promise<number> {
 }
 
 function command(kind: Kind) {
-  return async (argv: string[]): Promise<number> => {
+  return async (args: string[]): Promise<number> => {
+    const { profile, rest: argv } = takeProfile(args);
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
       process.stdout.write(HELP[kind]);
@@ -200,11 +202,17 @@ function command(kind: Kind) {
       process.stdout.write(HELP[kind]);
       return EXIT.ok;
     }
-    return withRemote(PLURAL[kind], async (remote) => {
-      if (sub === 'list') return list(remote, kind, rest);
-      if (sub === 'run') return kind === 'source' ? runSource(remote, rest) : runDestination(remote, rest);
-      throw new UsageError(`unknown ${PLURAL[kind]} command "${sub}" (see latchkey ${PLURAL[kind]} --help)`);
-    });
+    return withRemote(
+      PLURAL[kind],
+      async (remote) => {
+        if (sub === 'list') return list(remote, kind, rest);
+        if (sub === 'run') return kind === 'source' ? runSource(remote, rest) : runDestination(remote, rest);
+        throw new UsageError(
+          `unknown ${PLURAL[kind]} command "${sub}" (see latchkey ${PLURAL[kind]} --help)`,
+        );
+      },
+      { profile },
+    );
   };
 }
 

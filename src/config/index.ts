@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   LATCHKEY_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   LATCHKEY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   LATCHKEY_TRUST_PROXY: boolFlag.default(false),
+  LATCHKEY_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).max(10_000_000).default(6000),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -78,6 +79,11 @@ export interface Config {
   /** Proxy: time to the upstream API's response headers, and the longest pause inside its body. */
   upstreamTimeoutMs: number;
   trustProxy: boolean;
+  /**
+   * Requests a minute per API key, per signed-in user, and per client address for unauthenticated
+   * requests (a token bucket in each process's memory; 0 turns the limit off).
+   */
+  rateLimitPerMin: number;
   /** When set, GET /metrics needs `Authorization: Bearer <this>`. */
   metricsToken: string | null;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -160,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerTimeoutMs: e.LATCHKEY_PROVIDER_TIMEOUT_MS,
     upstreamTimeoutMs: e.LATCHKEY_UPSTREAM_TIMEOUT_MS,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    rateLimitPerMin: e.LATCHKEY_RATE_LIMIT_PER_MIN,
     metricsToken: e.LATCHKEY_METRICS_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,
   };

@@ -4,6 +4,9 @@ import { z } from 'zod';
 const httpsOrLocalUrl = z.url({ protocol: /^https?$/ });
 const dottedPath = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path such as _embedded.items');
 const paramName = z.string().min(1).max(100);
+/** Headers an HTTP client can send (RFC 9110 §5.1, §5.5): a token as the name, no control characters in the value. */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name (a token)');
+const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'no line breaks or control characters');
 
 export const PaginationSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -63,7 +66,7 @@ export const ConnectorSchema = z.strictObject({
   api: z.strictObject({
     /** Without a trailing slash (the catalog strips one). */
     baseUrl: httpsOrLocalUrl,
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z.record(headerName, headerValue).default({}),
     test: z
       .strictObject({ method: HttpMethodSchema.default('GET'), path: z.string().startsWith('/') })
       .optional(),

@@ -27,6 +27,37 @@ function describeValidation(err: FastifyError): string {
   return path ? `${where}.${path}: ${message}` : `${where}: ${message}`;
 }
 
+/**
+ * Connection-level database failures (PostgreSQL restarting or unreachable, SQLite locked): a dependency
+ * is down, not a bug — answered 503 `service_unavailable`. Query errors (a constraint, bad SQL) stay 500.
+ */
+const DATABASE_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  // PostgreSQL SQLSTATE: admin/crash shutdown, starting up, connection exceptions, too many connections.
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+const CONNECTION_LOST =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed/i;
+
+function isDatabaseUnavailable(err: FastifyError): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && DATABASE_UNAVAILABLE.has(code)) return true;
+  return CONNECTION_LOST.test(err.message ?? '');
+}
+
 function send(
   reply: FastifyReply,
   code: ErrorCode,
@@ -68,6 +99,12 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (err.statusCode === 400 && err instanceof SyntaxError)
       return send(reply, 'invalid_json', 'body is not valid JSON');
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
+      return send(reply, 'service_unavailable', 'the database is unreachable; retry shortly', {
+        'retry-after': '1',
+      });
+    }
     if (err.statusCode === 429) return send(reply, 'rate_limited', err.message);
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return send(reply, 'validation_failed', err.message);

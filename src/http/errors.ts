@@ -25,6 +25,10 @@ export const ERRORS = {
   unauthorized: { status: 401, doc: 'No valid API key or session was presented.' },
   forbidden: { status: 403, doc: 'The caller is authenticated but its role lacks the permission.' },
   csrf_failed: { status: 403, doc: 'A state-changing request from a session lacked a valid CSRF token.' },
+  wrong_password: {
+    status: 403,
+    doc: 'Changing the password: the current password is wrong (repeated failures are throttled).',
+  },
   not_found: { status: 404, doc: 'No such resource in the caller’s workspace.' },
   route_not_found: { status: 404, doc: 'No route matches the method and path.' },
   method_not_allowed: { status: 405, doc: 'The route exists but not with this method.' },
@@ -40,6 +44,10 @@ export const ERRORS = {
   },
   refresh_unavailable: { status: 409, doc: 'The credential has no refresh token; authorize it again.' },
   run_not_finished: { status: 409, doc: 'The run has not finished yet.' },
+  last_admin: {
+    status: 409,
+    doc: 'The change would leave the workspace without an admin; make another member admin first.',
+  },
   payload_too_large: { status: 413, doc: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, doc: 'The body’s Content-Type is not accepted by this route.' },
   rate_limited: { status: 429, doc: 'Too many requests; retry after the `Retry-After` seconds.' },

@@ -31,7 +31,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true },
+    // No validator badge: it would load an image from validator.swagger.io (the CSP allows only this origin).
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null },
   });
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -62,7 +62,8 @@ export function failureFromStatus(res: Response, what: string): ProviderFailure 
 
 const MAX_DESCRIPTION = 300;
 
-function clip(s: string): string {
+/** A provider's free text made safe to store and show: no control characters (PostgreSQL refuses NUL), bounded. */
+export function clip(s: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return clean.length > MAX_DESCRIPTION ? `${clean.slice(0, MAX_DESCRIPTION)}…` : clean;

@@ -19,6 +19,7 @@ import { aadFor, type Vault } from '../vault/index.js';
 import { buildAuthorizationUrl, resolveScope, safeReturnTo } from './authorization-request.js';
 import { authorizationServerFor } from './provider.js';
 import { createStateRepository, hashState, STATE_TTL_MS } from './states.js';
+import { clip } from './failures.js';
 import { exchangeCode } from './token-endpoint.js';
 
 export interface AuthorizationServiceDeps {
@@ -229,13 +230,13 @@ export function createAuthorizationService(deps: AuthorizationServiceDeps) {
           if (code === 'access_denied') {
             return fail(
               'access_denied',
-              err.error_description?.slice(0, 300) || 'the user denied the authorization',
+              (err.error_description && clip(err.error_description)) || 'the user denied the authorization',
               'denied',
             );
           }
           return fail(
             code,
-            `the provider answered ${code}${err.error_description ? `: ${err.error_description.slice(0, 300)}` : ''}`,
+            `the provider answered ${code}${err.error_description ? `: ${clip(err.error_description)}` : ''}`,
           );
         }
         if (err instanceof oauth.OperationProcessingError && /iss/.test(err.message)) {

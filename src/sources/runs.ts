@@ -351,7 +351,10 @@ export function createRunService(deps: RunServiceDeps) {
         const run = local.get(runId);
         if (run) {
           if (!run.abort.signal.aborted) run.abort.abort(new RunStop('cancel'));
-          await Promise.race([run.done, sleep(waitMs)]);
+          // A pending timer would keep a stopping process alive: cancel it once the run is done.
+          const wait = new AbortController();
+          await Promise.race([run.done, sleep(waitMs, wait.signal).catch(() => {})]);
+          wait.abort();
         }
         await audit.recordFor(ctx, `${row.kind}.run_cancelled`, { type: row.kind, id: sourceId }, 'ok', {
           runId,
@@ -386,7 +389,11 @@ export function createRunService(deps: RunServiceDeps) {
         await finish(run, stopOutcome(run.abort.signal.reason), counts);
         run.resolve();
       }
-      await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(waitMs)]);
+      // The grace timer is cancelled once the runs are done: left pending, it kept the process alive after
+      // SIGTERM for the whole grace period.
+      const grace = new AbortController();
+      await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(waitMs, grace.signal).catch(() => {})]);
+      grace.abort();
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
     },

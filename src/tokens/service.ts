@@ -163,6 +163,7 @@ export function createTokenService(deps: TokenServiceDeps) {
     lease: Lease,
     observedVersion: number,
     requestId: string | null,
+    keepInCache = true,
   ): Promise<TokenView> {
     const row = lease.row;
     const now = clock();
@@ -282,7 +283,8 @@ export function createTokenService(deps: TokenServiceDeps) {
         ...(patch as Partial<CredentialRow>),
         token_version: row.token_version + 1,
       };
-      const entry = remember(fresh)!;
+      // The refresher renews tokens nobody is waiting for: those stay sealed in the database, not in memory.
+      const entry = keepInCache ? remember(fresh)! : (cache.delete(row.id), entryFromRow(fresh)!);
       await audit.recordFor(sysCtx(row, requestId), 'credential.refreshed', target, 'ok', {
         durationMs: done - started,
         expiresIn: outcome.tokens.expiresIn,
@@ -518,7 +520,7 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     /** Refresh a credential whose lease the refresher already holds. */
     async refreshClaimed(lease: Lease): Promise<void> {
-      await refreshUnderLease(lease, lease.row.token_version, null).catch((err: unknown) => {
+      await refreshUnderLease(lease, lease.row.token_version, null, false).catch((err: unknown) => {
         if (!(err instanceof AppError)) throw err;
       });
     },

@@ -28,7 +28,8 @@ export const UI_ROUTES = [
 
 /**
  * The UI's document policy: everything from this origin (no CDN, no inline script), connector logos from
- * anywhere over HTTPS or as data: URIs, and never inside a frame.
+ * anywhere over HTTPS or as data: URIs, and never inside a frame. The headers every response gets
+ * (nosniff, Referrer-Policy, X-Frame-Options, HSTS) come from src/http/security.ts.
  */
 const UI_HEADERS: Record<string, string> = {
   'content-security-policy': [
@@ -42,9 +43,6 @@ const UI_HEADERS: Record<string, string> = {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; '),
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
 };
 
 const NOT_BUILT = `<!doctype html>
@@ -72,9 +70,8 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts)
     suppressWarning: true,
     index: false,
     immutable: true,
-    maxAge: '365d',
     // Vite names every file by the hash of its content.
-    setHeaders: (reply) => void reply.header('x-content-type-options', 'nosniff'),
+    maxAge: '365d',
   });
 
   async function sendIndex(reply: FastifyReply) {
