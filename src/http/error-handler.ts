@@ -65,6 +65,8 @@ function send(
   headers: Record<string, string> = {},
 ): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  // Marks an error as Latchkey's own — through the proxy, a client can tell it from the provider's answer.
+  reply.header('latchkey-error', code);
   return reply
     .code(ERRORS[code].status)
     .type('application/json; charset=utf-8')
