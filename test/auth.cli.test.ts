@@ -1,29 +1,15 @@
 /** `latchkey users create|list` and `latchkey api-keys list|revoke` on the local database. */
-import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { createContext } from '../src/context.js';
 import { verifyPassword } from '../src/auth/index.js';
 import { createLogger } from '../src/logging/index.js';
-import { CLI, runCli, type CliResult } from './helpers/cli.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 /** Run the compiled CLI with `input` on its standard input. */
-function runWithStdin(args: string[], env: Record<string, string>, input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const runWithStdin = (args: string[], env: Record<string, string>, input: string): Promise<CliResult> =>
+  runCli(args, env, 30_000, input);
 
 let db: TestDatabase;
 let env: Record<string, string>;

@@ -2,37 +2,17 @@
  * `latchkey credentials …` against a real server process with the sandbox: JSON and human output, the exit
  * codes scripts rely on, the client secret kept out of argv and output, and profiles from the config file.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type CliResult } from './helpers/cli.js';
+import { runCli, type CliResult } from './helpers/cli.js';
 import { DEMO } from './helpers/sandbox.js';
 import { startServedSandbox, type ServedSandbox } from './helpers/served-sandbox.js';
 import { approveInBrowser } from './sandbox/browser-client.js';
 
 /** Run the compiled CLI with only `env` (plus PATH), `input` on its stdin. */
-function cli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`latchkey ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const cli = (args: string[], env: Record<string, string>, input?: string): Promise<CliResult> =>
+  runCli(args, env, 20_000, input);
 
 describe('latchkey credentials against a running server', () => {
   let sandbox: ServedSandbox;

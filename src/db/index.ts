@@ -61,14 +61,7 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
         lastVersion = v;
         return true;
       },
-      ping: async () => {
-        try {
-          await sql`select 1`.execute(kysely);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      ping: () => ping(kysely),
       destroy: () => kysely.destroy(),
     };
   }
@@ -90,16 +83,18 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
     dialect: 'postgres',
     url: database.url,
     changedElsewhere: null,
-    ping: async () => {
-      try {
-        await sql`select 1`.execute(kysely);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => ping(kysely),
     destroy: () => kysely.destroy(),
   };
+}
+
+async function ping(kysely: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(kysely);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
