@@ -32,8 +32,9 @@ describe('the embedded default with the sandbox (npm start)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('generates the master key with mode 0600 and answers health checks', async () => {
+  it('generates the master key with mode 0600, keeps the database private, and answers health checks', async () => {
     expect(fs.statSync(path.join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'latchkey.db')).mode & 0o077).toBe(0);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(((await (await fetch(`${server.url}/readyz`)).json()) as { status: string }).status).toBe('ready');
   });

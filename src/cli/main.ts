@@ -61,6 +61,8 @@ async function start(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  // Everything the server creates — the database file, run files, the sandbox's state — is its own only.
+  process.umask(0o077);
   const { startServer } = await import('../server.js');
   const server = await startServer(config);
   process.stdout.write(`Latchkey is running at ${config.publicUrl}\n`);
