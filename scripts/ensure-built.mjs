@@ -40,7 +40,19 @@ if (stale(serverMarker, 'src', 'tsconfig.json', 'tsconfig.build.json')) {
 
 const webDir = path.join(root, 'web');
 const webMarker = path.join(root, 'dist/web/index.html');
-if (fs.existsSync(path.join(webDir, 'index.html')) && stale(webMarker, 'web', 'src/credentials/schemas.ts')) {
+// The UI bundles the server's zod-only contract modules it imports (its types and the role table).
+const webInputs = [
+  'web',
+  'src/credentials',
+  'src/connectors/schema.ts',
+  'src/auth/schemas.ts',
+  'src/auth/permissions.ts',
+  'src/sources/schemas.ts',
+  'src/audit/schemas.ts',
+  'src/webhooks/schemas.ts',
+  'src/http/schemas.ts',
+];
+if (fs.existsSync(path.join(webDir, 'index.html')) && stale(webMarker, ...webInputs)) {
   process.stderr.write('building the web UI (vite)…\n');
   execFileSync(
     process.execPath,

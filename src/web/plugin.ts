@@ -23,6 +23,13 @@ export const UI_ROUTES = [
   '/destinations',
   '/destinations/new',
   '/destinations/:id',
+  '/settings',
+  '/settings/api-keys',
+  '/settings/members',
+  '/settings/webhooks',
+  '/settings/audit',
+  '/settings/workspaces',
+  '/settings/account',
   '/oauth/complete',
 ] as const;
 

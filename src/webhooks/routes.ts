@@ -3,34 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/plugin.js';
 import { operationContext } from '../auth/principal.js';
-import { ErrorResponse, IdParams, longText } from '../http/schemas.js';
-import { WEBHOOK_EVENTS, type WebhookService } from './service.js';
+import { ErrorResponse, IdParams } from '../http/schemas.js';
+import { CreatedWebhook, CreateWebhook, DeliveryView, WebhookView } from './schemas.js';
+import type { WebhookService } from './service.js';
 
-const WebhookView = z.object({
-  id: z.string(),
-  url: z.string(),
-  events: z.array(z.enum(WEBHOOK_EVENTS)),
-  description: z.string().nullable(),
-  createdAt: z.string(),
-});
-const CreateWebhook = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2000),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
-  description: longText(500).nullish(),
-});
-const DeliveryView = z.object({
-  id: z.string(),
-  eventType: z.string(),
-  eventId: z.string(),
-  status: z.enum(['pending', 'delivered', 'failed']),
-  attempts: z.number(),
-  lastStatusCode: z.number().nullable(),
-  lastError: z.string().nullable(),
-  nextAttemptAt: z.string().nullable(),
-  createdAt: z.string(),
-  deliveredAt: z.string().nullable(),
-  payload: z.unknown(),
-});
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const tags = ['webhooks'];
 
@@ -46,7 +22,7 @@ export const webhookRoutes: FastifyPluginAsync<{ webhooks: WebhookService }> = a
         tags,
         summary: 'Subscribe a URL to credential events; the signing secret is shown once',
         body: CreateWebhook,
-        response: { 201: WebhookView.extend({ secret: z.string() }), ...errors },
+        response: { 201: CreatedWebhook, ...errors },
       },
     },
     async (req, reply) =>

@@ -13,15 +13,8 @@ import type { Outbound } from '../outbound/index.js';
 import { aadFor, type Vault } from '../vault/index.js';
 import { generateWebhookSecret, sign } from './signature.js';
 
-export const WEBHOOK_EVENTS = [
-  'credential.authorized',
-  'credential.refreshed',
-  'credential.refresh_failed',
-  'credential.reauthorization_required',
-  'credential.revoked',
-  'credential.deleted',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+import { WEBHOOK_EVENTS, type WebhookEvent } from './schemas.js';
+export { WEBHOOK_EVENTS, type WebhookEvent };
 
 /** Seconds after each failed attempt; after the last, the delivery is `failed`. */
 export const RETRY_SCHEDULE_S = [5, 30, 120, 600, 1800, 3600];

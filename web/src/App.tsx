@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import { api, errorMessage, setCsrfToken, setUnauthorizedHandler } from './api.js';
 import { Alert, Spinner } from './components/Alert.js';
 import { Layout } from './components/Layout.js';
+import { can } from './permissions.js';
 import { Link, match, navigate, useLocation } from './router.js';
 import { AuthenticateScreen } from './screens/AuthenticateScreen.js';
 import { SetupScreen, SignInScreen } from './screens/AuthScreens.js';
@@ -15,6 +16,7 @@ import { DataDetailScreen } from './screens/DataDetailScreen.js';
 import { DataListScreen } from './screens/DataListScreen.js';
 import { DataNewScreen } from './screens/DataNewScreen.js';
 import { OAuthCompleteScreen } from './screens/OAuthCompleteScreen.js';
+import { SettingsScreen } from './screens/settings/SettingsScreen.js';
 import { SessionContext, type SessionState } from './session.js';
 import type { SessionView } from './types.js';
 
@@ -37,6 +39,7 @@ function Screen({ path }: { path: string }): ReactNode {
   if ((m = match('/connectors/:connectorId', path)))
     return <AuthenticateScreen key={m.connectorId} connectorId={m.connectorId!} />;
   if ((m = match('/credentials/:id', path))) return <CredentialScreen key={m.id} id={m.id!} />;
+  if (path === '/settings' || path.startsWith('/settings/')) return <SettingsScreen path={path} />;
   for (const kind of ['source', 'destination'] as const) {
     const base = `/${kind}s`;
     if (path === base) return <DataListScreen key={kind} kind={kind} />;
@@ -92,9 +95,25 @@ export function App() {
 
   const sessionState = useMemo<SessionState | null>(() => {
     if (boot.state !== 'signed-in') return null;
+    const role = boot.session.role;
     return {
       session: boot.session,
-      canWrite: boot.session.role !== 'viewer',
+      canWrite: role !== 'viewer',
+      can: (permission) => can(role, permission),
+      switchWorkspace: async (workspaceId) => {
+        const session = await api.switchWorkspace(workspaceId);
+        // A credential, source or destination of the old workspace is not found in the new one.
+        const here = window.location.pathname;
+        const list = /^\/(credentials|sources|destinations)\/(?!new$)[^/]+$/.exec(here);
+        if (list) navigate(list[1] === 'credentials' ? '/connectors' : `/${list[1]}`);
+        setCsrfToken(session.csrfToken);
+        setBoot({ state: 'signed-in', session });
+      },
+      refresh: async () => {
+        const session = await api.session();
+        setCsrfToken(session.csrfToken);
+        setBoot({ state: 'signed-in', session });
+      },
       signOut: () => {
         void api.signOut().finally(() => {
           setCsrfToken(null);
@@ -147,7 +166,8 @@ export function App() {
   return (
     <SessionContext.Provider value={sessionState}>
       <Layout>
-        <Screen path={path} />
+        {/* A new workspace: every screen starts over, with nothing of the old one in its state. */}
+        <Screen key={boot.session.workspace.id} path={path} />
       </Layout>
     </SessionContext.Provider>
   );

@@ -2,7 +2,31 @@
  * The one fetch wrapper of the UI: JSON in and out, the CSRF header on every state-changing request,
  * `{"error":{"code","message"}}` turned into an `ApiError`, and a 401 sent to the sign-in page.
  */
-import type { Connector, CredentialView, DataKind, DataView, Page, RunView, SessionView } from './types.js';
+import type {
+  AddMemberInput,
+  ApiKeyInput,
+  ApiKeyView,
+  AuditPage,
+  AuditQuery,
+  ChangePasswordInput,
+  Connector,
+  CreatedApiKey,
+  CreatedWebhook,
+  CredentialView,
+  DataKind,
+  DataView,
+  DeliveryView,
+  MemberView,
+  NewUserInput,
+  Page,
+  Role,
+  RunView,
+  SessionView,
+  WebhookInput,
+  WebhookView,
+  WorkspaceInput,
+  WorkspaceView,
+} from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -152,6 +176,35 @@ export const api = {
     request<RunView>('GET', `${collection(kind)}/${enc(id)}/runs/${enc(runId)}`),
   runRecordsUrl: (kind: DataKind, id: string, runId: string) =>
     `${collection(kind)}/${enc(id)}/runs/${enc(runId)}/records`,
+
+  changePassword: (body: ChangePasswordInput) => request<void>('POST', '/api/v1/session/password', { body }),
+  switchWorkspace: (workspaceId: string) =>
+    request<SessionView>('POST', '/api/v1/session/workspace', { body: { workspaceId } }),
+  workspaces: () => request<{ items: WorkspaceView[] }>('GET', '/api/v1/workspaces'),
+  createWorkspace: (body: WorkspaceInput) => request<WorkspaceView>('POST', '/api/v1/workspaces', { body }),
+
+  /** The members of the current workspace (admins only). */
+  members: () => request<{ items: MemberView[] }>('GET', '/api/v1/users'),
+  /** A new account, member of the current workspace. */
+  createUser: (body: NewUserInput) => request<MemberView>('POST', '/api/v1/users', { body }),
+  /** An existing account, added to a workspace. */
+  addMember: (workspaceId: string, body: AddMemberInput) =>
+    request<MemberView>('POST', `/api/v1/workspaces/${enc(workspaceId)}/members`, { body }),
+  changeRole: (userId: string, role: Role) =>
+    request<MemberView>('PATCH', `/api/v1/users/${enc(userId)}`, { body: { role } }),
+  removeMember: (userId: string) => request<void>('DELETE', `/api/v1/users/${enc(userId)}`),
+
+  apiKeys: () => request<{ items: ApiKeyView[] }>('GET', '/api/v1/api-keys'),
+  createApiKey: (body: ApiKeyInput) => request<CreatedApiKey>('POST', '/api/v1/api-keys', { body }),
+  revokeApiKey: (id: string) => request<void>('DELETE', `/api/v1/api-keys/${enc(id)}`),
+
+  audit: (filter: AuditQuery) => request<AuditPage>('GET', `/api/v1/audit${query(filter)}`),
+
+  webhooks: () => request<{ items: WebhookView[] }>('GET', '/api/v1/webhooks'),
+  createWebhook: (body: WebhookInput) => request<CreatedWebhook>('POST', '/api/v1/webhooks', { body }),
+  deleteWebhook: (id: string) => request<void>('DELETE', `/api/v1/webhooks/${enc(id)}`),
+  deliveries: (id: string, limit = 20) =>
+    request<{ items: DeliveryView[] }>('GET', `/api/v1/webhooks/${enc(id)}/deliveries${query({ limit })}`),
 };
 
 /** Start a run: a source pulls; a destination pushes the JSON Lines body it is given. */

@@ -2,14 +2,16 @@ import type { ReactNode } from 'react';
 import { Link, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { LogoMark } from './icons.js';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher.js';
 
 const NAV = [
   { href: '/connectors', label: 'Connectors', also: ['/credentials'] },
   { href: '/sources', label: 'Sources', also: [] },
   { href: '/destinations', label: 'Destinations', also: [] },
+  { href: '/settings', label: 'Settings', also: [] },
 ];
 
-/** Header (brand, navigation, who is signed in, Sign out) and the page body. */
+/** Header (brand, navigation, the workspace switcher, who is signed in, Sign out) and the page body. */
 export function Layout({ children }: { children: ReactNode }) {
   const { session, signOut } = useSession();
   const { path } = useLocation();
@@ -37,6 +39,7 @@ export function Layout({ children }: { children: ReactNode }) {
             </a>
           </nav>
           <div className="user-menu">
+            <WorkspaceSwitcher />
             <span className="user-email" title={`${session.workspace.name} · ${session.role}`}>
               {session.user?.email ?? 'API key'}
             </span>

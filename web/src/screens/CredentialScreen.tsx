@@ -54,7 +54,7 @@ function Scopes({ value, empty }: { value: string | null; empty: string }) {
 type Action = 'test' | 'refresh' | 'revoke' | 'delete';
 
 export function CredentialScreen({ id }: { id: string }) {
-  const { canWrite } = useSession();
+  const { canWrite, can } = useSession();
   const [credential, setCredential] = useState<CredentialView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const { connector } = useConnector(credential?.connector ?? null);
@@ -165,11 +165,21 @@ export function CredentialScreen({ id }: { id: string }) {
         }
         lead={c.description || undefined}
         actions={
-          canWrite && (
-            <button type="button" className="button" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-          )
+          <>
+            {can('audit:read') && (
+              <Link
+                className="button button-ghost"
+                href={`/settings/audit?credentialId=${encodeURIComponent(c.id)}`}
+              >
+                Audit log
+              </Link>
+            )}
+            {canWrite && (
+              <button type="button" className="button" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            )}
+          </>
         }
       />
 
