@@ -74,9 +74,10 @@ for (let i = 0; i < N; i += 1000) {
       token_type: 'bearer',
       granted_scope: null,
       access_token_expires_at: expires,
-      access_token_issued_at: expires - 2 * aheadS * 1000,
+      // Issued before the run, with a lifetime long enough that the ahead time (not half the life) decides.
+      access_token_issued_at: now - 1000,
       refresh_due_at: due,
-      last_refreshed_at: expires - 2 * aheadS * 1000,
+      last_refreshed_at: now - 1000,
       last_used_at: null,
       last_error_code: null,
       last_error_message: null,
@@ -123,7 +124,7 @@ while (Date.now() < horizon) {
   const t = Date.now();
   const r = await db.query(
     `select count(*) filter (where access_token_expires_at < $1) as expired,
-            count(*) filter (where last_refreshed_at >= $2) as refreshed,
+            count(*) filter (where last_refreshed_at > $2) as refreshed,
             count(*) filter (where refresh_due_at < $1) as overdue
        from credentials where status = 'active'`,
     [t, now],

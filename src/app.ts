@@ -12,7 +12,6 @@ import fastify, {
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditRoutes } from './audit/index.js';
-import cookie from '@fastify/cookie';
 import {
   apiKeyRoutes,
   authPlugin,
@@ -95,7 +94,6 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.route(metricsRoute(ctx.metrics, ctx.config.metricsToken) as never);
 
   await registerOpenApi(app, VERSION);
-  await app.register(cookie);
   await app.register(authPlugin, {
     authenticators: [ctx.apiKeyAuth, sessionAuthenticator(ctx.db), ...(options.authenticators ?? [])],
     rateLimiter: createRateLimiter({ perMinute: ctx.config.rateLimitPerMin }),

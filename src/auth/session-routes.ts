@@ -2,6 +2,7 @@
  * First-run setup and the UI session: `/api/v1/setup`, `/api/v1/session` (sign in, who am I, sign out),
  * `/api/v1/session/password` and `/api/v1/session/workspace`.
  */
+import cookie from '@fastify/cookie';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -21,6 +22,7 @@ import {
   findSession,
   SESSION_COOKIE,
   SESSION_MAX_MS,
+  sessionCookieOf,
 } from './sessions.js';
 import { createThrottle, LOGIN_RULES } from './throttle.js';
 import { countUsers, createFirstAdmin, findUserByEmail, firstMembership } from './users.js';
@@ -50,6 +52,8 @@ function sessionUser(p: Principal): { userId: string; sessionHash: string } {
 
 export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, opts) => {
   const { db, audit, accounts } = opts;
+  // Only these routes set or clear cookies: the plugin's hooks stay off every other route.
+  await app.register(cookie);
   const throttle = createThrottle(db);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['session'];
@@ -211,7 +215,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       let csrfToken: string | null = null;
       if (p.actor.type === 'user' && p.actor.id) {
         user = await accounts.user(p.actor.id);
-        const cookie = req.cookies[SESSION_COOKIE];
+        const cookie = sessionCookieOf(req);
         csrfToken = cookie ? ((await findSession(db, cookie))?.csrfToken ?? null) : null;
       }
       reply.header('cache-control', 'no-store');
@@ -226,7 +230,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       schema: { tags, summary: 'Sign out', security: [], response: { 204: z.null(), 403: ErrorResponse } },
     },
     async (req, reply) => {
-      const cookie = req.cookies[SESSION_COOKIE];
+      const cookie = sessionCookieOf(req);
       const session = cookie ? await findSession(db, cookie) : null;
       if (session && cookie) {
         // A live session is ended only by its own page (a stale cookie is simply cleared).
@@ -307,7 +311,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         sessionHash,
         workspaceId,
       );
-      const cookie = req.cookies[SESSION_COOKIE];
+      const cookie = sessionCookieOf(req);
       const session = cookie ? await findSession(db, cookie) : null;
       reply.header('cache-control', 'no-store');
       return view(await accounts.user(userId), workspaceId, role, session?.csrfToken ?? null);

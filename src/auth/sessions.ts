@@ -4,6 +4,7 @@
  * request made with the cookie must carry the session's CSRF token in `X-CSRF-Token`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/index.js';
 import { AppError } from '../http/errors.js';
@@ -15,6 +16,16 @@ export const SESSION_COOKIE = 'latchkey_session';
 export const SESSION_IDLE_MS = 12 * 3600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3600_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The session id from the request's cookies, parsed only when there is one: cookie parsing (and the cookie
+ * plugin's per-response hook) stay off the hot paths that never carry a session — API keys and the proxy.
+ */
+export function sessionCookieOf(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (!header || !header.includes(SESSION_COOKIE)) return undefined;
+  return fastifyCookie.parse(header)[SESSION_COOKIE];
+}
 
 export function hashSessionId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
@@ -96,7 +107,7 @@ export function checkCsrf(req: FastifyRequest, session: SessionRecord): void {
 /** The session cookie → the user's role in the session's workspace; CSRF-checked for unsafe methods. */
 export function sessionAuthenticator(db: Db): Authenticator {
   return async (req: FastifyRequest) => {
-    const id = req.cookies?.[SESSION_COOKIE];
+    const id = sessionCookieOf(req);
     if (!id) return null;
     const session = await findSession(db, id);
     if (!session) return null;

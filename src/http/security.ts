@@ -52,7 +52,8 @@ function isHtml(type: unknown): boolean {
 }
 
 export function installSecurityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions): void {
-  app.addHook('onSend', async (req, reply, payload) => {
+  // A plain callback hook: an async one costs a promise per response.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
@@ -67,6 +68,6 @@ export function installSecurityHeaders(app: FastifyInstance, opts: SecurityHeade
       else if (isHtml(reply.getHeader('content-type'))) reply.header('content-security-policy', PAGE_CSP);
       else reply.header('content-security-policy', API_CSP);
     }
-    return payload;
+    done(null, payload);
   });
 }

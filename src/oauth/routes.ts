@@ -2,8 +2,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../auth/sessions.js';
-import { hashSessionId } from '../auth/sessions.js';
+import { hashSessionId, sessionCookieOf } from '../auth/sessions.js';
 import { principalOf } from '../auth/plugin.js';
 import { operationContext } from '../auth/principal.js';
 import { ERRORS, errorBody } from '../http/errors.js';
@@ -95,7 +94,7 @@ export const oauthRoutes: FastifyPluginAsync<{ authorization: AuthorizationServi
           `query.${issue.path.join('.')}: ${issue.message} (each parameter must appear once)`,
         );
       }
-      const cookie = req.cookies[SESSION_COOKIE];
+      const cookie = sessionCookieOf(req);
       const outcome = await authorization.complete(
         parsed.data,
         cookie ? hashSessionId(cookie) : null,
