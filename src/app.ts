@@ -2,7 +2,7 @@
  * `buildApp(context)` assembles the Fastify application: error style, OpenAPI, authentication, and one
  * plugin per route group. `server.ts` only listens; tests call `app.inject()`.
  */
-import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -25,37 +25,75 @@ import { connectorRoutes } from './connectors/index.js';
 import type { AppContext } from './context.js';
 import { credentialRoutes } from './credentials/index.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { requestIdFor } from './http/request-id.js';
 import { errorBody } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installSecurityHeaders } from './http/security.js';
 import { oauthRoutes } from './oauth/index.js';
 import { sourcesRoutes } from './sources/index.js';
-import { proxyRoutes } from './proxy/index.js';
-import { metricsRoute } from './metrics/index.js';
+import { createProxyFastPath, proxyRoutes } from './proxy/index.js';
+import { metricsRoute, recordRequest } from './metrics/index.js';
 import { tokenRoutes } from './tokens/index.js';
 import { webhookRoutes } from './webhooks/index.js';
 import { VERSION } from './version.js';
 import { defaultWebRoot, webPlugin } from './web/index.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface BuildOptions {
   /** Extra authenticators tried after the API key (the UI session). */
   authenticators?: Authenticator[];
   /** Called for every route as it is registered (tests enumerate the route table with it). */
   onRoute?: (route: RouteOptions) => void;
+  /** Serve cacheable proxy requests beneath Fastify's routing (src/proxy/fast-path.ts); default true. */
+  proxyFastPath?: boolean;
+}
+
+/** The server options Fastify applies to the HTTP server it creates itself. */
+interface ServerDefaults {
+  http?: http.ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  maxRequestsPerSocket: number;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const rateLimiter = createRateLimiter({ perMinute: ctx.config.rateLimitPerMin });
+  const https = ctx.config.publicUrl.startsWith('https:');
+  const fastPath =
+    options.proxyFastPath === false
+      ? null
+      : createProxyFastPath({
+          catalog: ctx.catalog,
+          tokens: ctx.tokens,
+          outbound: ctx.outbound,
+          upstreamTimeoutMs: ctx.config.upstreamTimeoutMs,
+          apiKeyAuth: ctx.apiKeyAuth,
+          rateLimiter,
+          trustProxy: ctx.config.trustProxy,
+          https,
+          metrics: ctx.metrics,
+          log: ctx.log,
+        });
   const app = fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
+    // Fastify's own HTTP server, set up as Fastify does, with the proxy's fast path in front of its router.
+    // (`inject()` calls the router directly: tests that must cover the fast path make real requests.)
+    serverFactory: (handler, options) => {
+      // Fastify has filled in its defaults by now.
+      const opts = options as unknown as ServerDefaults;
+      const server = http.createServer(opts.http ?? {}, (req, res) => {
+        if (!fastPath?.take(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = opts.keepAliveTimeout;
+      server.requestTimeout = opts.requestTimeout;
+      server.setTimeout(opts.connectionTimeout);
+      if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+      return server;
+    },
     bodyLimit: 1024 * 1024,
     trustProxy: ctx.config.trustProxy,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdFor(req.headers),
     // Fastify refuses a malformed URL (bad percent-encoding, an over-long path parameter) before routing,
     // so the error handler never sees it: answer it in the API's error shape too.
     frameworkErrors: (err, _req, reply) => {
@@ -75,7 +113,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
-  installSecurityHeaders(app, { https: ctx.config.publicUrl.startsWith('https:') });
+  installSecurityHeaders(app, { https });
+  // While the server closes, new requests get Fastify's answer (503), not a fresh upstream call.
+  if (fastPath) app.addHook('preClose', (done) => (fastPath.close(), done()));
   // The API speaks JSON only; routes that take other bodies (proxy, forms) add their own parsers.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', (req, reply, done) => {
@@ -84,11 +124,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    if (route.startsWith('/api/v1/proxy/')) {
-      ctx.metrics.proxyRequests.inc({ status: String(reply.statusCode) });
-      ctx.metrics.proxySeconds.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    }
+    recordRequest(ctx.metrics, req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.route(metricsRoute(ctx.metrics, ctx.config.metricsToken) as never);
@@ -96,7 +132,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await registerOpenApi(app, VERSION);
   await app.register(authPlugin, {
     authenticators: [ctx.apiKeyAuth, sessionAuthenticator(ctx.db), ...(options.authenticators ?? [])],
-    rateLimiter: createRateLimiter({ perMinute: ctx.config.rateLimitPerMin }),
+    rateLimiter,
     // @fastify/static's routes cannot declare a config: the UI's hashed assets are public.
     publicPrefixes: ['/assets/'],
   });

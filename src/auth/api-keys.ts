@@ -2,7 +2,7 @@
  * API keys: `lk_` + 43 base64url characters (256 bits). Shown once at creation; the database keeps only
  * a SHA-256 hash (the key is random, so a slow hash adds nothing) and the last four characters.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/index.js';
 import { newId } from '../db/index.js';
 import type { Role } from './permissions.js';
@@ -20,7 +20,8 @@ export interface ApiKeyRecord {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot hashing: no Hash object per call (every API request hashes its key).
+  return hash('sha256', key, 'hex');
 }
 
 export function generateApiKeyValue(): string {

@@ -3,6 +3,7 @@ import type { Db } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import { findApiKey, hashApiKey, touchApiKey, type ApiKeyRecord } from './api-keys.js';
 import type { Authenticator } from './plugin.js';
+import type { Principal } from './principal.js';
 
 /**
  * How long a looked-up API key is trusted without asking the database again. A key revoked through this
@@ -14,42 +15,28 @@ const TOUCH_EVERY_MS = 60_000;
 export interface ApiKeyAuthenticator extends Authenticator {
   /** Drop a key from the cache (after revocation). */
   forget(keyId: string): void;
+  /**
+   * The caller of an `Authorization` header whose key is in the cache and still valid, without a query;
+   * null when the answer would need the database (or the header is not a well-formed bearer token).
+   */
+  cached(header: string): Principal | null;
 }
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** `Authorization: Bearer lk_…` → the key's workspace and role. A bad key is 401, not "anonymous". */
 export function apiKeyAuthenticator(db: Db, clock: () => number = Date.now): ApiKeyAuthenticator {
   const cache = new Map<string, { record: ApiKeyRecord; until: number }>();
   const touched = new Map<string, number>();
 
-  async function lookup(key: string): Promise<ApiKeyRecord | null> {
-    const now = clock();
-    const hash = hashApiKey(key);
+  function fromCache(hash: string, now: number): ApiKeyRecord | null {
     const hit = cache.get(hash);
     if (hit && hit.until > now && (hit.record.expiresAt === null || hit.record.expiresAt > now))
       return hit.record;
-    const record = await findApiKey(db, key, now);
-    if (record) {
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { record, until: now + API_KEY_CACHE_MS });
-    } else cache.delete(hash);
-    return record;
+    return null;
   }
 
-  const authenticate = (async (req: FastifyRequest) => {
-    const header = req.headers.authorization;
-    if (!header) return null;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
-      throw new AppError('unauthorized', 'malformed Authorization header: expected "Bearer <api key>"', {
-        'www-authenticate': 'Bearer realm="latchkey", error="invalid_request"',
-      });
-    }
-    const key = await lookup(match[1]!);
-    if (!key) {
-      throw new AppError('unauthorized', 'invalid, expired or revoked API key', {
-        'www-authenticate': 'Bearer realm="latchkey", error="invalid_token"',
-      });
-    }
+  function principal(key: ApiKeyRecord): Principal {
     const now = clock();
     if (now - (touched.get(key.id) ?? 0) >= TOUCH_EVERY_MS) {
       touched.set(key.id, now);
@@ -61,7 +48,43 @@ export function apiKeyAuthenticator(db: Db, clock: () => number = Date.now): Api
       actor: { type: 'api_key', id: key.id },
       sessionHash: null,
     };
+  }
+
+  async function lookup(key: string): Promise<ApiKeyRecord | null> {
+    const now = clock();
+    const hash = hashApiKey(key);
+    const hit = fromCache(hash, now);
+    if (hit) return hit;
+    const record = await findApiKey(db, key, now);
+    if (record) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { record, until: now + API_KEY_CACHE_MS });
+    } else cache.delete(hash);
+    return record;
+  }
+
+  const authenticate = (async (req: FastifyRequest) => {
+    const header = req.headers.authorization;
+    if (!header) return null;
+    const match = BEARER.exec(header);
+    if (!match) {
+      throw new AppError('unauthorized', 'malformed Authorization header: expected "Bearer <api key>"', {
+        'www-authenticate': 'Bearer realm="latchkey", error="invalid_request"',
+      });
+    }
+    const key = await lookup(match[1]!);
+    if (!key) {
+      throw new AppError('unauthorized', 'invalid, expired or revoked API key', {
+        'www-authenticate': 'Bearer realm="latchkey", error="invalid_token"',
+      });
+    }
+    return principal(key);
   }) as ApiKeyAuthenticator;
+  authenticate.cached = (header: string) => {
+    const match = BEARER.exec(header);
+    const key = match ? fromCache(hashApiKey(match[1]!), clock()) : null;
+    return key ? principal(key) : null;
+  };
   authenticate.forget = (keyId: string) => {
     for (const [hash, entry] of cache) if (entry.record.id === keyId) cache.delete(hash);
   };

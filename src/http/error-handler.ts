@@ -58,19 +58,47 @@ function isDatabaseUnavailable(err: FastifyError): boolean {
   return CONNECTION_LOST.test(err.message ?? '');
 }
 
+/** The headers of one of Latchkey's own error responses (besides the security headers). */
+export function errorHeaders(code: ErrorCode, extra: Record<string, string> = {}): Record<string, string> {
+  // `latchkey-error` marks an error as Latchkey's own — through the proxy, a client can tell it from the
+  // provider's answer.
+  return { ...extra, 'latchkey-error': code, 'content-type': 'application/json; charset=utf-8' };
+}
+
 function send(
   reply: FastifyReply,
   code: ErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): FastifyReply {
-  for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-  // Marks an error as Latchkey's own — through the proxy, a client can tell it from the provider's answer.
-  reply.header('latchkey-error', code);
-  return reply
-    .code(ERRORS[code].status)
-    .type('application/json; charset=utf-8')
-    .send(errorBody(code, message));
+  return reply.code(ERRORS[code].status).headers(errorHeaders(code, headers)).send(errorBody(code, message));
+}
+
+/**
+ * What an error thrown by a handler is answered with, outside of Fastify's own errors (validation, bodies):
+ * an AppError as itself, an unreachable database as 503, anything else as a bland 500 that names the request
+ * (and is logged by the caller, `log: true`). Shared with the proxy's fast path.
+ */
+export function answerFor(
+  err: unknown,
+  requestId: string,
+): { code: ErrorCode; message: string; headers: Record<string, string>; log: 'warn' | 'error' | null } {
+  if (err instanceof AppError)
+    return { code: err.code, message: err.message, headers: err.headers, log: null };
+  if (err instanceof Error && isDatabaseUnavailable(err as FastifyError)) {
+    return {
+      code: 'service_unavailable',
+      message: 'the database is unreachable; retry shortly',
+      headers: { 'retry-after': '1' },
+      log: 'warn',
+    };
+  }
+  return {
+    code: 'internal_error',
+    message: `internal error (request ${requestId})`,
+    headers: {},
+    log: 'error',
+  };
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -103,9 +131,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       return send(reply, 'invalid_json', 'body is not valid JSON');
     if (isDatabaseUnavailable(err)) {
       req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
-      return send(reply, 'service_unavailable', 'the database is unreachable; retry shortly', {
-        'retry-after': '1',
-      });
+      const a = answerFor(err, req.id);
+      return send(reply, a.code, a.message, a.headers);
     }
     if (err.statusCode === 429) return send(reply, 'rate_limited', err.message);
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

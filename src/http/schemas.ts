@@ -33,6 +33,9 @@ export function secretText(max: number) {
     .refine((s) => !CONTROL_OR_NEWLINE.test(s), 'must not contain control characters or line breaks');
 }
 
+/** What an id looks like: 1 to 64 of `A-Z a-z 0-9 _ -`. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export const IdParams = z.strictObject({
   id: z
     .string()

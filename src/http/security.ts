@@ -51,22 +51,41 @@ function isHtml(type: unknown): boolean {
   return typeof type === 'string' && type.startsWith('text/html');
 }
 
+/** The headers every response carries, whatever it is. */
+export function commonSecurityHeaders(opts: SecurityHeadersOptions): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    ...(opts.https ? { 'strict-transport-security': HSTS } : {}),
+  };
+}
+
+/**
+ * Those of an `/api/` response (JSON or proxied): never a page of this origin. Over a proxied response's own
+ * policy too: the upstream's content never runs on this origin. `Cache-Control: no-store` is added by the
+ * caller when the response does not choose its own caching.
+ */
+export function apiSecurityHeaders(opts: SecurityHeadersOptions): Record<string, string> {
+  return { ...commonSecurityHeaders(opts), 'content-security-policy': API_CSP };
+}
+
 export function installSecurityHeaders(app: FastifyInstance, opts: SecurityHeadersOptions): void {
+  const common = commonSecurityHeaders(opts);
+  const api = apiSecurityHeaders(opts);
   // A plain callback hook: an async one costs a promise per response.
   app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    if (opts.https) reply.header('strict-transport-security', HSTS);
     const url = req.url;
     if (url.startsWith('/api/')) {
-      // Also over a proxied response's own policy: the upstream's content never runs on this origin.
-      reply.header('content-security-policy', API_CSP);
+      reply.headers(api);
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    } else if (!reply.hasHeader('content-security-policy')) {
-      if (url === '/docs' || url.startsWith('/docs/')) reply.header('content-security-policy', DOCS_CSP);
-      else if (isHtml(reply.getHeader('content-type'))) reply.header('content-security-policy', PAGE_CSP);
-      else reply.header('content-security-policy', API_CSP);
+    } else {
+      reply.headers(common);
+      if (!reply.hasHeader('content-security-policy')) {
+        if (url === '/docs' || url.startsWith('/docs/')) reply.header('content-security-policy', DOCS_CSP);
+        else if (isHtml(reply.getHeader('content-type'))) reply.header('content-security-policy', PAGE_CSP);
+        else reply.header('content-security-policy', API_CSP);
+      }
     }
     done(null, payload);
   });

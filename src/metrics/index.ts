@@ -9,16 +9,146 @@ import type { Db } from '../db/index.js';
 
 export type RefreshOutcome = 'ok' | 'transient' | 'rejected' | 'oauth_error' | 'lost';
 
+/** The key of one label set: its values in label-name order (a single value as it is). */
+function seriesKey(names: readonly string[], labels: Partial<Record<string, string>>): string {
+  if (names.length === 1) return labels[names[0]!] ?? '';
+  let key = '';
+  for (const name of names) key += `${labels[name]}\u0001`;
+  return key;
+}
+
+/**
+ * A counter for hot paths: `inc` adds to a plain number per label set, and prom-client receives the sums when
+ * the registry is read (its `collect`), instead of hashing the labels on every call.
+ */
+export class TallyCounter<L extends string> {
+  private readonly pending = new Map<string, { labels: Partial<Record<L, string>>; n: number }>();
+  private readonly labelNames: readonly L[];
+
+  constructor(config: { name: string; help: string; labelNames?: readonly L[]; registers: Registry[] }) {
+    const pending = this.pending;
+    this.labelNames = config.labelNames ?? [];
+    new Counter<L>({
+      ...config,
+      labelNames: [...this.labelNames],
+      collect() {
+        for (const p of pending.values()) {
+          if (p.n > 0) this.inc(p.labels, p.n);
+          p.n = 0;
+        }
+      },
+    });
+  }
+
+  inc(labels: Partial<Record<L, string>> = {}): void {
+    const key = seriesKey(this.labelNames, labels);
+    const p = this.pending.get(key);
+    if (p) p.n += 1;
+    else this.pending.set(key, { labels: { ...labels }, n: 1 });
+  }
+}
+
+/**
+ * A histogram for hot paths, read by prom-client's registry like its own (`get()` answers the same series:
+ * `_bucket` by `le`, `_sum`, `_count`): an observation is a few additions, with no label hashing.
+ */
+export class TallyHistogram<L extends string> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  private readonly labelNames: readonly L[];
+  private readonly buckets: readonly number[];
+  private readonly series = new Map<
+    string,
+    { labels: Partial<Record<L, string>>; counts: number[]; sum: number; count: number }
+  >();
+
+  constructor(config: {
+    name: string;
+    help: string;
+    labelNames?: readonly L[];
+    buckets: readonly number[];
+    registers: Registry[];
+  }) {
+    this.name = config.name;
+    this.help = config.help;
+    this.labelNames = config.labelNames ?? [];
+    this.buckets = [...config.buckets].sort((a, b) => a - b);
+    for (const r of config.registers)
+      r.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  observe(labels: Partial<Record<L, string>>, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const key = seriesKey(this.labelNames, labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: { ...labels }, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i >= 0) s.counts[i]! += 1;
+    s.sum += value;
+    s.count += 1;
+  }
+
+  async get() {
+    // The shape prom-client's Histogram gives its registry: `le` first, the series' labels shared.
+    const values: {
+      metricName: string;
+      labels: Record<string, string | number>;
+      sharedLabels: Partial<Record<L, string>>;
+      value: number;
+    }[] = [];
+    for (const s of this.series.values()) {
+      const bucket = (le: number | string, value: number) =>
+        values.push({ metricName: `${this.name}_bucket`, labels: { le }, sharedLabels: s.labels, value });
+      let acc = 0;
+      this.buckets.forEach((le, i) => bucket(le, (acc += s.counts[i]!)));
+      bucket('+Inf', s.count);
+      values.push({ metricName: `${this.name}_sum`, labels: {}, sharedLabels: s.labels, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: {}, sharedLabels: s.labels, value: s.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
 export interface Metrics {
   registry: Registry;
-  tokenHandouts: Counter<'source'>;
-  tokenCache: Counter<'result'>;
+  tokenHandouts: TallyCounter<'source'>;
+  tokenCache: TallyCounter<'result'>;
   refreshes: Counter<'outcome'>;
   refreshSeconds: Histogram<'outcome'>;
-  proxyRequests: Counter<'status'>;
-  proxySeconds: Histogram<'status'>;
-  httpRequests: Counter<'method' | 'route' | 'status'>;
+  proxyRequests: TallyCounter<'status'>;
+  proxySeconds: TallyHistogram<'status'>;
+  httpRequests: TallyCounter<'method' | 'route' | 'status'>;
+  /** Proxied requests answered by the proxy's fast path (see src/proxy/fast-path.ts). */
+  proxyFastPath: TallyCounter<never>;
   refresherLagSeconds: Histogram;
+}
+
+/** The route pattern of the proxy, as it appears in `latchkey_http_requests_total`. */
+export const PROXY_ROUTE = '/api/v1/proxy/:credentialId/*';
+
+/** Count one answered HTTP request (and, for the proxy, its latency). */
+export function recordRequest(
+  m: Metrics,
+  method: string,
+  route: string,
+  statusCode: number,
+  seconds: number,
+): void {
+  const status = String(statusCode);
+  m.httpRequests.inc({ method, route, status });
+  if (route === PROXY_ROUTE) {
+    m.proxyRequests.inc({ status });
+    m.proxySeconds.observe({ status }, seconds);
+  }
 }
 
 export function createMetrics(db: Db, options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -27,13 +157,13 @@ export function createMetrics(db: Db, options: { defaultMetrics?: boolean } = {}
     collectDefaultMetrics({ register: registry, prefix: 'latchkey_process_' });
   const m: Metrics = {
     registry,
-    tokenHandouts: new Counter({
+    tokenHandouts: new TallyCounter({
       name: 'latchkey_token_handouts_total',
       help: 'Access tokens handed out (api: GET …/token) or used on a caller’s behalf (proxy, sources)',
       labelNames: ['source'],
       registers: [registry],
     }),
-    tokenCache: new Counter({
+    tokenCache: new TallyCounter({
       name: 'latchkey_token_cache_total',
       help: 'Token lookups answered from memory (hit) or the database (miss)',
       labelNames: ['result'],
@@ -52,23 +182,28 @@ export function createMetrics(db: Db, options: { defaultMetrics?: boolean } = {}
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    proxyRequests: new Counter({
+    proxyRequests: new TallyCounter({
       name: 'latchkey_proxy_requests_total',
       help: 'Proxied requests by response status',
       labelNames: ['status'],
       registers: [registry],
     }),
-    proxySeconds: new Histogram({
+    proxySeconds: new TallyHistogram({
       name: 'latchkey_proxy_request_duration_seconds',
       help: 'Time of a proxied request, to the end of its response',
       labelNames: ['status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    httpRequests: new Counter({
+    httpRequests: new TallyCounter({
       name: 'latchkey_http_requests_total',
       help: 'HTTP requests by method, route pattern and status',
       labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    proxyFastPath: new TallyCounter({
+      name: 'latchkey_proxy_fast_path_requests_total',
+      help: 'Proxied requests served by the fast path (API key and token found in memory)',
       registers: [registry],
     }),
     refresherLagSeconds: new Histogram({

@@ -1,2 +1,4 @@
-export { proxyRoutes, REPLAYABLE_BODY_BYTES, type ProxyOptions } from './routes.js';
+export { proxyRoutes, type ProxyOptions } from './routes.js';
+export { REPLAYABLE_BODY_BYTES } from './forward.js';
+export { createProxyFastPath, type ProxyFastPath } from './fast-path.js';
 export { proxyTarget } from './target.js';

@@ -6,28 +6,50 @@
  */
 export type TargetResult = { ok: true; url: URL } | { ok: false; reason: string };
 
+/** Base URLs parsed once: a connector's base URL is a handful of strings for the life of the process. */
+const bases = new Map<string, { origin: string; path: string }>();
+
+function parsedBase(baseUrl: string): { origin: string; path: string } {
+  let b = bases.get(baseUrl);
+  if (!b) {
+    const u = new URL(baseUrl);
+    b = { origin: u.origin, path: u.pathname.replace(/\/+$/, '') };
+    if (bases.size > 1_000) bases.clear();
+    bases.set(baseUrl, b);
+  }
+  return b;
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[/\\\u0000-\u001f\u007f]/;
+
 export function proxyTarget(baseUrl: string, rawRest: string, rawQuery: string): TargetResult {
-  const base = new URL(baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const segments = rawRest.split('/');
-  for (const seg of segments) {
+  const base = parsedBase(baseUrl);
+  for (const seg of rawRest.split('/')) {
     if (seg === '') return { ok: false, reason: 'empty path segment' };
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(seg);
-    } catch {
-      return { ok: false, reason: 'malformed percent-encoding in the path' };
+    let decoded = seg;
+    if (seg.includes('%')) {
+      try {
+        decoded = decodeURIComponent(seg);
+      } catch {
+        return { ok: false, reason: 'malformed percent-encoding in the path' };
+      }
     }
     if (decoded === '.' || decoded === '..') return { ok: false, reason: 'dot segments are not allowed' };
-    if (/[/\\]/.test(decoded)) return { ok: false, reason: 'encoded slashes are not allowed' };
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(decoded))
-      return { ok: false, reason: 'control characters are not allowed' };
+    const unsafe = UNSAFE.exec(decoded);
+    if (unsafe) {
+      return unsafe[0] === '/' || unsafe[0] === '\\'
+        ? { ok: false, reason: 'encoded slashes are not allowed' }
+        : { ok: false, reason: 'control characters are not allowed' };
+    }
   }
   // An absolute URL (`http://evil.example`) always fails above: `//` is an empty segment, `%2F` a slash.
-  const url = new URL(`${base.origin}${basePath}/${rawRest}${rawQuery ? `?${rawQuery}` : ''}`);
+  const url = new URL(`${base.origin}${base.path}/${rawRest}${rawQuery ? `?${rawQuery}` : ''}`);
   // Belt and braces: whatever the URL parser made of it must still be under the base.
-  if (url.origin !== base.origin || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) {
+  if (
+    url.origin !== base.origin ||
+    !(url.pathname === base.path || url.pathname.startsWith(`${base.path}/`))
+  ) {
     return { ok: false, reason: 'the path leaves the connector’s base URL' };
   }
   return { ok: true, url };

@@ -423,6 +423,17 @@ export function createTokenService(deps: TokenServiceDeps) {
   }
 
   /** The current valid token: from memory after a one-row check, else from the database, refreshed if due. */
+  /**
+   * The cached entry of a credential of this workspace, when it may be served as it is: fresh, and every
+   * change of the credential since it was cached would have dropped it (see coherence.ts).
+   */
+  function trustedEntry(ctx: OperationContext, credentialId: string, now: number): CacheEntry | null {
+    const cached = cache.get(credentialId);
+    if (!cached || cached.workspaceId !== ctx.workspaceId || !isFresh(cached.issuedAt, cached.expiresAt, now))
+      return null;
+    return coherence.trusted() && cache.get(credentialId) === cached ? cached : null;
+  }
+
   async function current(
     ctx: OperationContext,
     credentialId: string,
@@ -433,10 +444,10 @@ export function createTokenService(deps: TokenServiceDeps) {
     let connector: string | null = null;
     const usable =
       cached && cached.workspaceId === ctx.workspaceId && isFresh(cached.issuedAt, cached.expiresAt, now);
-    if (usable && coherence.trusted() && cache.get(credentialId) === cached) {
-      // Every change of this credential would have dropped the entry (see coherence.ts).
-      token = view(cached);
-      connector = cached.connector;
+    const known = usable ? trustedEntry(ctx, credentialId, now) : null;
+    if (known) {
+      token = view(known);
+      connector = known.connector;
       deps.metrics?.tokenCache.inc({ result: 'hit' });
     } else if (usable) {
       const head = await db.kysely
@@ -506,6 +517,26 @@ export function createTokenService(deps: TokenServiceDeps) {
     useToken(ctx: OperationContext, credentialId: string): Promise<{ token: TokenView; connector: string }> {
       deps.metrics?.tokenHandouts.inc({ source: 'proxy' });
       return current(ctx, credentialId);
+    },
+
+    /**
+     * The proxy's fast path: the token and connector of a credential when memory alone can answer (see
+     * `trustedEntry`), else null and the caller takes `useToken`. Counts and records nothing: call
+     * `handedOut` once the token is used.
+     */
+    cachedToken(
+      ctx: OperationContext,
+      credentialId: string,
+    ): { accessToken: string; connector: string } | null {
+      const e = trustedEntry(ctx, credentialId, clock());
+      return e ? { accessToken: e.accessToken, connector: e.connector } : null;
+    },
+
+    /** Account for a token from `cachedToken` as `useToken` does for its own. */
+    handedOut(credentialId: string): void {
+      deps.metrics?.tokenHandouts.inc({ source: 'proxy' });
+      deps.metrics?.tokenCache.inc({ result: 'hit' });
+      touch({ id: credentialId }, clock());
     },
 
     /** Refresh now (POST …/refresh), whatever the token's age; exactly once across concurrent callers. */
