@@ -182,6 +182,9 @@ describeEachDialect('authenticated proxy', (dialect) => {
       if (transport === 'http') expect(await fastPathCount()).toBeGreaterThanOrEqual(2);
       else expect(await fastPathCount()).toBe(0);
       expect(echo.seen).toHaveLength(3);
+      // Counted alike by both pipelines.
+      const counted = await t.ctx.metrics.registry.getSingleMetric('latchkey_proxy_requests_total')!.get();
+      expect(counted.values.find((v) => v.labels.status === 200 || v.labels.status === '200')?.value).toBe(3);
     });
 
     it('answers with the security headers, the request id and no-store', async () => {

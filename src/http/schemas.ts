@@ -37,11 +37,7 @@ export function secretText(max: number) {
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const IdParams = z.strictObject({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, 'not an id'),
+  id: z.string().min(1).max(64).regex(ID_PATTERN, 'not an id'),
 });
 
 export const PageQuery = {
