@@ -187,6 +187,14 @@ describeEachDialect('authenticated proxy', (dialect) => {
       expect(counted.values.find((v) => v.labels.status === 200 || v.labels.status === '200')?.value).toBe(3);
     });
 
+    it('answers HEAD with the upstream’s status and headers and no body', async () => {
+      const res = await proxy('HEAD', 'h');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe('');
+      expect(res.headers['x-upstream']).toBe('yes');
+      expect(echo.seen[0]!.method).toBe('HEAD');
+    });
+
     it('answers with the security headers, the request id and no-store', async () => {
       const res = await proxy('GET', 'h', { headers: { 'x-request-id': 'trace-42' } });
       expect(res.statusCode).toBe(200);

@@ -5,7 +5,8 @@
  * limit — is forwarded straight from Node's `request` event, without Fastify's per-request objects, hooks
  * and logger. Anything else, and so every refusal, is left untouched to the general pipeline
  * (routes.ts), which answers it as it answers every request: the fast path never produces an error of its
- * own before it has committed to a request, and nothing it checks has a side effect until then.
+ * own before it has committed to a request, and until then its checks change nothing the general pipeline
+ * would not change too (an API key's last-use time; a rate-limit bucket only once the request is taken).
  *
  * What the general pipeline adds to every response is added here by the same functions: the request id,
  * the security headers, the metrics, the request log lines, and the error body of a failure once

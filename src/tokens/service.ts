@@ -422,32 +422,31 @@ export function createTokenService(deps: TokenServiceDeps) {
     return p;
   }
 
-  /** The current valid token: from memory after a one-row check, else from the database, refreshed if due. */
-  /**
-   * The cached entry of a credential of this workspace, when it may be served as it is: fresh, and every
-   * change of the credential since it was cached would have dropped it (see coherence.ts).
-   */
-  function trustedEntry(ctx: OperationContext, credentialId: string, now: number): CacheEntry | null {
+  /** The cached entry of a credential of this workspace, when its token is still fresh. */
+  function freshEntry(ctx: OperationContext, credentialId: string, now: number): CacheEntry | null {
     const cached = cache.get(credentialId);
-    if (!cached || cached.workspaceId !== ctx.workspaceId || !isFresh(cached.issuedAt, cached.expiresAt, now))
-      return null;
-    return coherence.trusted() && cache.get(credentialId) === cached ? cached : null;
+    return cached && cached.workspaceId === ctx.workspaceId && isFresh(cached.issuedAt, cached.expiresAt, now)
+      ? cached
+      : null;
   }
 
+  /** Every change of the credential since `e` was cached would have dropped it (see coherence.ts). */
+  function trusted(credentialId: string, e: CacheEntry): boolean {
+    return coherence.trusted() && cache.get(credentialId) === e;
+  }
+
+  /** The current valid token: from memory after a one-row check, else from the database, refreshed if due. */
   async function current(
     ctx: OperationContext,
     credentialId: string,
   ): Promise<{ token: TokenView; connector: string }> {
     const now = clock();
-    const cached = cache.get(credentialId);
+    const usable = freshEntry(ctx, credentialId, now);
     let token: TokenView | null = null;
     let connector: string | null = null;
-    const usable =
-      cached && cached.workspaceId === ctx.workspaceId && isFresh(cached.issuedAt, cached.expiresAt, now);
-    const known = usable ? trustedEntry(ctx, credentialId, now) : null;
-    if (known) {
-      token = view(known);
-      connector = known.connector;
+    if (usable && trusted(credentialId, usable)) {
+      token = view(usable);
+      connector = usable.connector;
       deps.metrics?.tokenCache.inc({ result: 'hit' });
     } else if (usable) {
       const head = await db.kysely
@@ -456,8 +455,8 @@ export function createTokenService(deps: TokenServiceDeps) {
         .where('id', '=', credentialId)
         .where('workspace_id', '=', ctx.workspaceId)
         .executeTakeFirst();
-      if (head && head.status === 'active' && head.token_version === cached.version) {
-        token = view(cached);
+      if (head && head.status === 'active' && head.token_version === usable.version) {
+        token = view(usable);
         connector = head.connector;
         deps.metrics?.tokenCache.inc({ result: 'hit' });
       } else cache.delete(credentialId);
@@ -521,15 +520,16 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     /**
      * The proxy's fast path: the token and connector of a credential when memory alone can answer (see
-     * `trustedEntry`), else null and the caller takes `useToken`. Counts and records nothing: call
+     * `trusted`), else null and the caller takes `useToken`. Counts and records nothing: call
      * `handedOut` once the token is used.
      */
     cachedToken(
       ctx: OperationContext,
       credentialId: string,
     ): { accessToken: string; connector: string } | null {
-      const e = trustedEntry(ctx, credentialId, clock());
-      return e ? { accessToken: e.accessToken, connector: e.connector } : null;
+      const e = freshEntry(ctx, credentialId, clock());
+      if (!e || !trusted(credentialId, e)) return null;
+      return { accessToken: e.accessToken, connector: e.connector };
     },
 
     /** Account for a token from `cachedToken` as `useToken` does for its own. */

@@ -130,3 +130,29 @@ export function ConfirmDialog({
     </Modal>
   );
 }
+
+/** The footer of a modal form: Cancel, and the submit button of the form `formId` (busy while it is sent). */
+export function FormFooter({
+  formId,
+  label,
+  busyLabel,
+  busy,
+  onCancel,
+}: {
+  formId: string;
+  label: string;
+  busyLabel: string;
+  busy: boolean;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <button type="button" className="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={formId} className="button button-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}

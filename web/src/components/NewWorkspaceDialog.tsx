@@ -4,7 +4,7 @@ import { api, errorMessage } from '../api.js';
 import { useSession } from '../session.js';
 import { Alert } from './Alert.js';
 import { TextField } from './Field.js';
-import { Modal } from './Modal.js';
+import { FormFooter, Modal } from './Modal.js';
 
 export function NewWorkspaceDialog({ onClose }: { onClose: () => void }) {
   const { switchWorkspace } = useSession();
@@ -39,14 +39,13 @@ export function NewWorkspaceDialog({ onClose }: { onClose: () => void }) {
       size="sm"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="new-workspace-form" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create workspace'}
-          </button>
-        </>
+        <FormFooter
+          formId="new-workspace-form"
+          label="Create workspace"
+          busyLabel="Creating…"
+          busy={busy}
+          onCancel={onClose}
+        />
       }
     >
       <form id="new-workspace-form" className="stack" onSubmit={submit} noValidate>

@@ -7,7 +7,7 @@ import { api, errorMessage } from '../../api.js';
 import { Alert, Spinner } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PlusIcon } from '../../components/icons.js';
-import { ConfirmDialog, Modal } from '../../components/Modal.js';
+import { ConfirmDialog, FormFooter, Modal } from '../../components/Modal.js';
 import { SecretOnce } from '../../components/SecretOnce.js';
 import { absolute } from '../../format.js';
 import { atMost, ROLE_LABEL, ROLE_SUMMARY, ROLES } from '../../permissions.js';
@@ -307,14 +307,13 @@ function CreateApiKeyDialog({
       title="Create API key"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="api-key-form" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create API key'}
-          </button>
-        </>
+        <FormFooter
+          formId="api-key-form"
+          label="Create API key"
+          busyLabel="Creating…"
+          busy={busy}
+          onCancel={onClose}
+        />
       }
     >
       <form id="api-key-form" className="stack" onSubmit={submit} noValidate>

@@ -8,7 +8,7 @@ import { api, ApiError, errorMessage } from '../../api.js';
 import { Alert, Spinner } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PlusIcon } from '../../components/icons.js';
-import { ConfirmDialog, Modal } from '../../components/Modal.js';
+import { ConfirmDialog, FormFooter, Modal } from '../../components/Modal.js';
 import { ROLE_LABEL, ROLE_SUMMARY, ROLES } from '../../permissions.js';
 import { useTitle } from '../../router.js';
 import { useSession } from '../../session.js';
@@ -276,14 +276,13 @@ function AddMemberDialog({
       title="Add member"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="add-member-form" className="button button-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add member'}
-          </button>
-        </>
+        <FormFooter
+          formId="add-member-form"
+          label="Add member"
+          busyLabel="Adding…"
+          busy={busy}
+          onCancel={onClose}
+        />
       }
     >
       <form id="add-member-form" className="stack" onSubmit={submit} noValidate>
@@ -437,14 +436,13 @@ function ChangeRoleDialog({
       size="sm"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="change-role-form" className="button button-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Change role'}
-          </button>
-        </>
+        <FormFooter
+          formId="change-role-form"
+          label="Change role"
+          busyLabel="Saving…"
+          busy={busy}
+          onCancel={onClose}
+        />
       }
     >
       <form id="change-role-form" className="stack" onSubmit={submit} noValidate>

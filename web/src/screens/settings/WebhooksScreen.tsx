@@ -7,7 +7,7 @@ import { api, errorMessage } from '../../api.js';
 import { Alert, Spinner } from '../../components/Alert.js';
 import { TextAreaField, TextField } from '../../components/Field.js';
 import { PlusIcon } from '../../components/icons.js';
-import { ConfirmDialog, Modal } from '../../components/Modal.js';
+import { ConfirmDialog, FormFooter, Modal } from '../../components/Modal.js';
 import { SecretOnce } from '../../components/SecretOnce.js';
 import { absolute, relative } from '../../format.js';
 import { useTitle } from '../../router.js';
@@ -330,14 +330,13 @@ function AddWebhookDialog({ onClose, onCreated }: { onClose: () => void; onCreat
       title="Add webhook"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="webhook-form" className="button button-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add webhook'}
-          </button>
-        </>
+        <FormFooter
+          formId="webhook-form"
+          label="Add webhook"
+          busyLabel="Adding…"
+          busy={busy}
+          onCancel={onClose}
+        />
       }
     >
       <form id="webhook-form" className="stack" onSubmit={submit} noValidate>
