@@ -442,3 +442,96 @@ describeEachDialect('proxy fast path: the rules of the general pipeline', (diale
     await res.body.text();
   });
 });
+
+describeEachDialect('proxy: a caller that goes away', (dialect) => {
+  /** An upstream that never answers `/v1/hang` and streams `/v1/endless` until its caller leaves. */
+  let upstream: http.Server;
+  let upstreamUrl: string;
+  const closed: string[] = [];
+  const arrived: string[] = [];
+  let sandbox: SandboxServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    upstream = http.createServer((req, res) => {
+      arrived.push(req.url!);
+      res.on('close', () => closed.push(req.url!));
+      if (req.url === '/v1/ok') res.end('ok');
+      if (req.url === '/v1/endless') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const chunk = Buffer.alloc(16 * 1024, 1);
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      }
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+    await sandbox.close();
+  });
+  afterEach(() => t.close());
+
+  const until = async (what: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return what();
+  };
+
+  describe.each([
+    ['fast path', true],
+    ['general pipeline', false],
+  ])('through the %s', (_label, fastPath) => {
+    beforeEach(async () => {
+      closed.length = 0;
+      arrived.length = 0;
+      // The upstream timeout is long: only the caller's leaving can end these requests early.
+      t = await createTestApp(
+        dialect,
+        { LATCHKEY_UPSTREAM_TIMEOUT_MS: '30000' },
+        { proxyFastPath: fastPath },
+      );
+      addSandboxConnector(t, sandbox.url, (c) => ({
+        ...c,
+        id: 'gone',
+        api: { ...c.api, baseUrl: `${upstreamUrl}/v1` },
+      }));
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+    });
+
+    it.each(['hang', 'endless'])('stops the upstream request (%s)', async (path) => {
+      const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'gone' });
+      const address = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      // A first request puts the token in memory, where the fast path finds it.
+      const warm = await request(`${address}/api/v1/proxy/${id}/ok`, { headers: t.auth });
+      expect(await warm.body.text()).toBe('ok');
+      const before = await t.ctx.metrics.registry.getSingleMetricAsString(
+        'latchkey_proxy_fast_path_requests_total',
+      );
+      const req = http.request(`${address}/api/v1/proxy/${id}/${path}`, { headers: t.auth });
+      let received = 0;
+      req.on('response', (res) => res.on('data', (c: Buffer) => (received += c.length)));
+      req.on('error', () => {});
+      req.end();
+      expect(await until(() => arrived.includes(`/v1/${path}`), 5000)).toBe(true);
+      if (path === 'endless') expect(await until(() => received > 1024 * 1024, 5000)).toBe(true);
+      req.destroy();
+      expect(await until(() => closed.includes(`/v1/${path}`), 3000)).toBe(true);
+      const after = await t.ctx.metrics.registry.getSingleMetricAsString(
+        'latchkey_proxy_fast_path_requests_total',
+      );
+      // The request went the way this case names.
+      expect(after !== before).toBe(fastPath);
+      // The server goes on answering.
+      const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
+      expect(ok.statusCode).toBe(200);
+      await ok.body.text();
+    });
+  });
+});

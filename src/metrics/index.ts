@@ -41,10 +41,45 @@ export class TallyCounter<L extends string> {
   }
 
   inc(labels: Partial<Record<L, string>> = {}): void {
+    this.series(labels).n += 1;
+  }
+
+  /** The count of one label set, to be kept by a caller that counts it often (`series.n += 1`). */
+  series(labels: Partial<Record<L, string>>): { n: number } {
     const key = seriesKey(this.labelNames, labels);
-    const p = this.pending.get(key);
-    if (p) p.n += 1;
-    else this.pending.set(key, { labels: { ...labels }, n: 1 });
+    let p = this.pending.get(key);
+    if (!p) {
+      p = { labels: { ...labels }, n: 0 };
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+}
+
+/** One label set of a TallyHistogram: a count per bucket, the sum and the count. */
+export class HistogramSeries<L extends string = string> {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Partial<Record<L, string>>,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = buckets.map(() => 0);
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= buckets[i]!) {
+        this.counts[i]! += 1;
+        break;
+      }
+    }
+    this.sum += value;
+    this.count += 1;
   }
 }
 
@@ -59,10 +94,7 @@ export class TallyHistogram<L extends string> {
   readonly help: string;
   private readonly labelNames: readonly L[];
   private readonly buckets: readonly number[];
-  private readonly series = new Map<
-    string,
-    { labels: Partial<Record<L, string>>; counts: number[]; sum: number; count: number }
-  >();
+  private readonly series = new Map<string, HistogramSeries<L>>();
 
   constructor(config: {
     name: string;
@@ -80,17 +112,18 @@ export class TallyHistogram<L extends string> {
   }
 
   observe(labels: Partial<Record<L, string>>, value: number): void {
-    if (!Number.isFinite(value)) return;
+    this.seriesOf(labels).observe(value);
+  }
+
+  /** The series of one label set, to be kept by a caller that observes it often. */
+  seriesOf(labels: Partial<Record<L, string>>): HistogramSeries<L> {
     const key = seriesKey(this.labelNames, labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: { ...labels }, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      s = new HistogramSeries({ ...labels }, this.buckets);
       this.series.set(key, s);
     }
-    const i = this.buckets.findIndex((b) => value <= b);
-    if (i >= 0) s.counts[i]! += 1;
-    s.sum += value;
-    s.count += 1;
+    return s;
   }
 
   async get() {
@@ -102,6 +135,8 @@ export class TallyHistogram<L extends string> {
       value: number;
     }[] = [];
     for (const s of this.series.values()) {
+      // A series with no observation since a reset is not exposed (as prom-client's).
+      if (s.count === 0) continue;
       const bucket = (le: number | string, value: number) =>
         values.push({ metricName: `${this.name}_bucket`, labels: { le }, sharedLabels: s.labels, value });
       let acc = 0;
@@ -114,7 +149,12 @@ export class TallyHistogram<L extends string> {
   }
 
   reset(): void {
-    this.series.clear();
+    // Callers may hold a series (recordRequest does): zero it rather than drop it.
+    for (const s of this.series.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
   }
 }
 
@@ -135,6 +175,15 @@ export interface Metrics {
 /** The route pattern of the proxy, as it appears in `latchkey_http_requests_total`. */
 export const PROXY_ROUTE = '/api/v1/proxy/:credentialId/*';
 
+/** The series one answered request adds to: found by route, method and status without building a key. */
+interface RequestSeries {
+  http: { n: number };
+  proxy: { n: number } | null;
+  seconds: HistogramSeries<'status'> | null;
+}
+
+const requestSeries = new WeakMap<Metrics, Map<string, Map<string, Map<number, RequestSeries>>>>();
+
 /** Count one answered HTTP request (and, for the proxy, its latency). */
 export function recordRequest(
   m: Metrics,
@@ -143,12 +192,26 @@ export function recordRequest(
   statusCode: number,
   seconds: number,
 ): void {
-  const status = String(statusCode);
-  m.httpRequests.inc({ method, route, status });
-  if (route === PROXY_ROUTE) {
-    m.proxyRequests.inc({ status });
-    m.proxySeconds.observe({ status }, seconds);
+  let byRoute = requestSeries.get(m);
+  if (!byRoute) requestSeries.set(m, (byRoute = new Map()));
+  let byMethod = byRoute.get(route);
+  if (!byMethod) byRoute.set(route, (byMethod = new Map()));
+  let byStatus = byMethod.get(method);
+  if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+  let s = byStatus.get(statusCode);
+  if (!s) {
+    const status = String(statusCode);
+    const proxy = route === PROXY_ROUTE;
+    s = {
+      http: m.httpRequests.series({ method, route, status }),
+      proxy: proxy ? m.proxyRequests.series({ status }) : null,
+      seconds: proxy ? m.proxySeconds.seriesOf({ status }) : null,
+    };
+    byStatus.set(statusCode, s);
   }
+  s.http.n += 1;
+  if (s.proxy) s.proxy.n += 1;
+  s.seconds?.observe(seconds);
 }
 
 export function createMetrics(db: Db, options: { defaultMetrics?: boolean } = {}): Metrics {

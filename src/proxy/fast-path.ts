@@ -14,7 +14,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
 import { can } from '../auth/permissions.js';
 import { rateLimitKey } from '../auth/plugin.js';
 import { operationContext, type OperationContext } from '../auth/principal.js';
@@ -28,9 +27,8 @@ import { ID_PATTERN } from '../http/schemas.js';
 import { apiSecurityHeaders } from '../http/security.js';
 import type { Logger } from '../logging/index.js';
 import { PROXY_ROUTE, recordRequest, type Metrics } from '../metrics/index.js';
-import { downstreamResponseHeaders } from './headers.js';
 import { forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
-import { proxyTarget } from './target.js';
+import { proxyTarget, type Target } from './target.js';
 
 export interface FastPathDeps extends ForwardDeps {
   catalog: Catalog;
@@ -81,7 +79,7 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
     ctx: OperationContext,
     credentialId: string,
     connector: Connector,
-    target: URL,
+    target: Target,
     accessToken: string,
   ): Promise<void> {
     const started = performance.now();
@@ -96,10 +94,7 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
         'incoming request',
       );
     }
-    let upstreamBody: Readable | null = null;
     res.once('close', () => {
-      // A client that goes away stops the upstream download.
-      if (upstreamBody && !res.writableFinished) upstreamBody.destroy();
       const ms = performance.now() - started;
       recordRequest(deps.metrics, req.method!, PROXY_ROUTE, res.statusCode, ms / 1000);
       if (logRequests) {
@@ -109,39 +104,34 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
         );
       }
     });
-    try {
-      const up = await forward(deps, {
-        ctx,
-        credentialId,
-        connector,
-        target,
-        method: req.method!,
-        headers: req.headers,
-        requestId,
-        body: req,
-        accessToken,
-      });
-      const body = up.body;
-      if (res.destroyed) {
-        // The caller went away while the upstream answered: drop its answer (and the connection's body).
-        body.on('error', () => {}).destroy();
-        return;
-      }
-      const headers = downstreamResponseHeaders(up.headers);
-      for (const name in security) headers[name] = security[name]!;
-      headers['cache-control'] ??= 'no-store';
-      headers['x-request-id'] = requestId;
-      res.writeHead(up.statusCode, headers);
-      if (req.method === 'HEAD') {
-        body.resume();
+    const downstream = {
+      open(statusCode: number, headers: Record<string, string | string[]>) {
+        for (const name in security) headers[name] = security[name]!;
+        headers['cache-control'] ??= 'no-store';
+        headers['x-request-id'] = requestId;
+        res.writeHead(statusCode, headers);
+        if (req.method !== 'HEAD') return res;
         res.end();
-        return;
-      }
-      // An upstream failing mid-body ends the response. (Not stream.pipeline: it allocates an
-      // AbortController and a DOMException per call.)
-      upstreamBody = body;
-      body.on('error', () => res.destroy());
-      body.pipe(res);
+        return null;
+      },
+    };
+    try {
+      await forward(
+        deps,
+        {
+          ctx,
+          credentialId,
+          connector,
+          target,
+          method: req.method!,
+          headers: req.headers,
+          requestId,
+          body: req,
+          accessToken,
+          response: res,
+        },
+        downstream,
+      );
     } catch (err) {
       if (res.headersSent || res.destroyed) res.destroy();
       else answerError(res, requestId, err);
@@ -170,7 +160,7 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
       if (limiter && limiter.take(rateLimitKey(principal)) > 0) return false;
       deps.tokens.handedOut(parts.credentialId);
       deps.metrics.proxyFastPath.inc();
-      void serve(req, res, ctx, parts.credentialId, connector, target.url, token.accessToken);
+      void serve(req, res, ctx, parts.credentialId, connector, target.target, token.accessToken);
       return true;
     },
     close() {

@@ -1,19 +1,24 @@
 /**
- * Sending one proxied request upstream — shared by the Fastify route and the fast path, so that both
- * pipelines forward, retry and fail in exactly the same way. A small body is read into memory so that the
- * request can be replayed after a refresh; a larger one streams once. On an upstream 401 the token is
- * refreshed once and the request retried, when its body can be replayed. Timeouts answer 504, an
- * unreachable upstream 502.
+ * Sending one proxied request upstream and relaying the answer — shared by the Fastify route and the fast
+ * path, so that both pipelines forward, retry and fail in exactly the same way. It is an undici dispatch
+ * handler: the answer's body goes from the upstream socket straight into the caller's stream, chunk by
+ * chunk with backpressure, without an intermediate body stream.
+ *
+ * A small request body is read into memory so that the request can be replayed after a refresh; a larger
+ * one streams once. On an upstream 401 the token is refreshed once and the request retried, when its body
+ * can be replayed. Timeouts answer 504, an unreachable upstream 502. A caller that goes away stops the
+ * upstream request.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import { util as undiciUtil, type Dispatcher } from 'undici';
 import type { OperationContext } from '../auth/principal.js';
 import type { Connector } from '../connectors/index.js';
 import { AppError } from '../http/errors.js';
 import { classifyNetworkError, type Outbound } from '../outbound/index.js';
 import type { TokenService } from '../tokens/index.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import type { Target } from './target.js';
 
 /** Bodies up to this size are held in memory so that the request can be replayed after a refresh. */
 export const REPLAYABLE_BODY_BYTES = 64 * 1024;
@@ -33,7 +38,7 @@ export interface ProxiedRequest {
   ctx: OperationContext;
   credentialId: string;
   connector: Connector;
-  target: URL;
+  target: Target;
   method: string;
   headers: IncomingHttpHeaders;
   requestId: string;
@@ -41,6 +46,17 @@ export interface ProxiedRequest {
   body: Readable;
   /** The access token to send first. */
   accessToken: string;
+  /** The caller's response: when it closes before it has finished, the upstream request is stopped. */
+  response: ServerResponse;
+}
+
+/** Where the upstream's answer goes. */
+export interface Downstream {
+  /**
+   * The upstream has answered (after any replay): its status, and the headers that may reach the caller.
+   * Returns the stream its body is written to (and ended), or null when no body is wanted (HEAD).
+   */
+  open(statusCode: number, headers: Record<string, string | string[]>): Writable | null;
 }
 
 /** The parts of a raw proxy URL: `/api/v1/proxy/<credentialId>/<rest>?<query>`, all still encoded. */
@@ -68,50 +84,164 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export function forward(deps: ForwardDeps, r: ProxiedRequest): Promise<Dispatcher.ResponseData> {
-  const { connector, target } = r;
-  const failed = (err: unknown): never => {
-    if (classifyNetworkError(err) === 'timeout') {
-      throw new AppError(
-        'upstream_timeout',
-        `${connector.name} API did not answer in time (${target.pathname})`,
-      );
-    }
-    throw new AppError(
-      'upstream_unreachable',
-      `${connector.name} API could not be reached (${target.origin})`,
-    );
-  };
-  const send = (accessToken: string, body: Buffer | Readable | null): Promise<Dispatcher.ResponseData> => {
-    const headers = upstreamRequestHeaders(r.headers, accessToken, connector.api.headers, r.requestId);
+/** The reason given to undici when the caller has gone away. */
+class CallerGone extends Error {
+  constructor() {
+    super('the caller closed the connection');
+  }
+}
+
+/**
+ * Forward `r` and relay the answer into `downstream`. Resolves once the answer has been opened downstream
+ * (its body then flows by itself), or once the caller has gone away; rejects with an AppError (504 / 502,
+ * or the refresh's own error) when no answer could be opened. A failure after that ends the body stream
+ * with the error.
+ */
+export function forward(deps: ForwardDeps, r: ProxiedRequest, downstream: Downstream): Promise<void> {
+  if (!hasBody(r.headers)) return relay(deps, r, downstream, null);
+  // A body we may have to send twice is read now (small ones only); others stream once.
+  const len = Number(r.headers['content-length'] ?? NaN);
+  if (Number.isFinite(len) && len <= REPLAYABLE_BODY_BYTES) {
+    return readAll(r.body).then((body) => relay(deps, r, downstream, body));
+  }
+  return relay(deps, r, downstream, r.body);
+}
+
+function relay(
+  deps: ForwardDeps,
+  r: ProxiedRequest,
+  downstream: Downstream,
+  body: Buffer | Readable | null,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    new Exchange(deps, r, downstream, body, resolve, reject).send(r.accessToken);
+  });
+}
+
+/**
+ * One proxied request and its answer: the undici dispatch handler of each attempt (a class, not closures:
+ * this runs for every proxied request).
+ */
+class Exchange {
+  /** A streamed body is sent once: its 401 is the caller's answer. */
+  private mayReplay: boolean;
+  /** The current attempt's 401 is about to be replayed: its answer is not relayed. */
+  private replaying = false;
+  /** The answer has been opened downstream (the promise is settled). */
+  private opened = false;
+  /** The caller closed its connection before its answer was finished. */
+  private gone = false;
+  /** Where the body goes once the answer is opened; null before, or when the caller wants none. */
+  private sink: Writable | null = null;
+  private abortUpstream: ((reason: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private readonly onResume = (): void => this.resumeUpstream?.();
+
+  constructor(
+    private readonly deps: ForwardDeps,
+    private readonly r: ProxiedRequest,
+    private readonly downstream: Downstream,
+    private readonly body: Buffer | Readable | null,
+    private readonly resolve: () => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.mayReplay = body === null || Buffer.isBuffer(body);
+    r.response.once('close', () => {
+      if (r.response.writableFinished) return;
+      this.gone = true;
+      this.abortUpstream?.(new CallerGone());
+    });
+  }
+
+  send(accessToken: string): void {
+    if (this.gone) return this.resolve();
+    const { r, deps, body } = this;
+    const headers = upstreamRequestHeaders(r.headers, accessToken, r.connector.api.headers, r.requestId);
     if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
-    return deps.outbound.dispatcher
-      .request({
-        origin: target.origin,
-        path: target.pathname + target.search,
+    this.replaying = false;
+    deps.outbound.dispatcher.dispatch(
+      {
+        origin: r.target.origin,
+        path: r.target.path,
         method: r.method as Dispatcher.HttpMethod,
         headers,
         body,
         headersTimeout: deps.upstreamTimeoutMs,
         bodyTimeout: deps.upstreamTimeoutMs,
-      })
-      .then(undefined, failed);
-  };
-  // Sent again once, with a refreshed token, after a 401 — when the body can be replayed.
-  const replay = (
-    res: Dispatcher.ResponseData,
-    body: Buffer | null,
-  ): Dispatcher.ResponseData | Promise<Dispatcher.ResponseData> => {
-    if (res.statusCode !== 401) return res;
-    res.body.resume();
-    return deps.tokens.refresh(r.ctx, r.credentialId).then((token) => send(token.accessToken, body));
-  };
-
-  if (!hasBody(r.headers)) return send(r.accessToken, null).then((res) => replay(res, null));
-  // A body we may have to send twice is read now (small ones only); others stream once.
-  const len = Number(r.headers['content-length'] ?? NaN);
-  if (Number.isFinite(len) && len <= REPLAYABLE_BODY_BYTES) {
-    return readAll(r.body).then((body) => send(r.accessToken, body).then((res) => replay(res, body)));
+      },
+      this as unknown as Dispatcher.DispatchHandler,
+    );
   }
-  return send(r.accessToken, r.body);
+
+  // undici's dispatch handler.
+
+  onConnect(abort: (reason: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.gone) abort(new CallerGone());
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    if (statusCode === 401 && this.mayReplay) {
+      this.replaying = true;
+      return true;
+    }
+    this.opened = true;
+    this.resumeUpstream = resume;
+    const relayed = downstreamResponseHeaders(undiciUtil.parseHeaders(rawHeaders));
+    try {
+      this.sink = this.downstream.open(statusCode, relayed);
+    } catch (err) {
+      // An answer the caller cannot be given (a header Node refuses): undici stops the request.
+      this.reject(err);
+      throw err;
+    }
+    this.resolve();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const sink = this.sink;
+    if (!sink) return true;
+    if (sink.destroyed) {
+      this.abortUpstream?.(new CallerGone());
+      return false;
+    }
+    if (sink.write(chunk)) return true;
+    sink.once('drain', this.onResume);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.replaying) {
+      this.mayReplay = false;
+      const { tokens } = this.deps;
+      tokens.refresh(this.r.ctx, this.r.credentialId).then((t) => this.send(t.accessToken), this.reject);
+      return;
+    }
+    this.sink?.end();
+  }
+
+  onError(err: Error): void {
+    if (this.opened) {
+      // After the answer began: the caller's stream ends with the failure (quietly if it left).
+      const sink = this.sink;
+      if (sink && !sink.destroyed) sink.destroy(this.gone || err instanceof CallerGone ? undefined : err);
+      return;
+    }
+    // Nobody is left to answer.
+    if (this.gone || err instanceof CallerGone) return this.resolve();
+    const { connector, target } = this.r;
+    this.reject(
+      classifyNetworkError(err) === 'timeout'
+        ? new AppError(
+            'upstream_timeout',
+            `${connector.name} API did not answer in time (${target.pathname})`,
+          )
+        : new AppError(
+            'upstream_unreachable',
+            `${connector.name} API could not be reached (${target.origin})`,
+          ),
+    );
+  }
 }

@@ -4,7 +4,7 @@
  * cookies and hop-by-hop headers are dropped. This is the general pipeline: every proxied request the fast
  * path (fast-path.ts) does not take comes here, and so does every refusal.
  */
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { principalOf } from '../auth/plugin.js';
 import { operationContext } from '../auth/principal.js';
@@ -12,7 +12,6 @@ import type { Catalog } from '../connectors/index.js';
 import { AppError } from '../http/errors.js';
 import { IdParams } from '../http/schemas.js';
 import { PROXY_ROUTE } from '../metrics/index.js';
-import { downstreamResponseHeaders } from './headers.js';
 import { forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
 import { proxyTarget } from './target.js';
 
@@ -54,23 +53,36 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, opts) =
       const target = proxyTarget(connector.api.baseUrl, parts.rest, parts.query);
       if (!target.ok) throw new AppError('validation_failed', `proxy path refused: ${target.reason}`);
 
-      const res = await forward(opts, {
-        ctx,
-        credentialId,
-        connector,
-        target: target.url,
-        method: req.method,
-        headers: req.headers,
-        requestId: req.id,
-        body: req.body as Readable,
-        accessToken: first.token.accessToken,
-      });
-      reply.code(res.statusCode).headers(downstreamResponseHeaders(res.headers));
-      if (req.method === 'HEAD') {
-        res.body.resume();
-        return reply.send();
-      }
-      return reply.send(res.body);
+      await forward(
+        opts,
+        {
+          ctx,
+          credentialId,
+          connector,
+          target: target.target,
+          method: req.method,
+          headers: req.headers,
+          requestId: req.id,
+          body: req.body as Readable,
+          accessToken: first.token.accessToken,
+          response: reply.raw,
+        },
+        {
+          open(statusCode, headers) {
+            reply.code(statusCode).headers(headers);
+            if (req.method === 'HEAD') {
+              void reply.send();
+              return null;
+            }
+            // Fastify sends the stream as it sends any other (its hooks add the common headers).
+            const body = new PassThrough();
+            void reply.send(body);
+            return body;
+          },
+        },
+      );
+      // Answered, or the caller went away.
+      return reply;
     },
   });
 };
