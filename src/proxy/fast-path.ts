@@ -27,7 +27,15 @@ import { ID_PATTERN } from '../http/schemas.js';
 import { apiSecurityHeaders } from '../http/security.js';
 import type { Logger } from '../logging/index.js';
 import { PROXY_ROUTE, recordRequest, type Metrics } from '../metrics/index.js';
-import { forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
+import {
+  CallerGone,
+  forward,
+  PROXY_METHODS,
+  splitProxyUrl,
+  type Downstream,
+  type ForwardDeps,
+  type Forwarding,
+} from './forward.js';
 import { proxyTarget, type Target } from './target.js';
 
 export interface FastPathDeps extends ForwardDeps {
@@ -53,90 +61,9 @@ export interface ProxyFastPath {
 const METHODS = new Set<string>(PROXY_METHODS);
 
 export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
-  const security = apiSecurityHeaders({ https: deps.https });
   const limiter = deps.rateLimiter;
+  const shared: Shared = { deps, security: apiSecurityHeaders({ https: deps.https }) };
   let closing = false;
-
-  function answerError(res: ServerResponse, requestId: string, err: unknown): void {
-    const a = answerFor(err, requestId);
-    if (a.log === 'error') deps.log.error({ reqId: requestId, err }, 'unhandled error');
-    else if (a.log === 'warn')
-      deps.log.warn({ reqId: requestId, err: { message: (err as Error).message } }, 'database unavailable');
-    const body = JSON.stringify(errorBody(a.code, a.message));
-    res.writeHead(ERRORS[a.code].status, {
-      ...errorHeaders(a.code, a.headers),
-      ...security,
-      'cache-control': 'no-store',
-      'x-request-id': requestId,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
-  }
-
-  async function serve(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: OperationContext,
-    credentialId: string,
-    connector: Connector,
-    target: Target,
-    accessToken: string,
-  ): Promise<void> {
-    const started = performance.now();
-    const requestId = ctx.requestId!;
-    const logRequests = deps.log.isLevelEnabled('info');
-    if (logRequests) {
-      deps.log.info(
-        {
-          reqId: requestId,
-          req: { id: requestId, method: req.method, url: req.url, ip: clientAddress(req, deps.trustProxy) },
-        },
-        'incoming request',
-      );
-    }
-    res.once('close', () => {
-      const ms = performance.now() - started;
-      recordRequest(deps.metrics, req.method!, PROXY_ROUTE, res.statusCode, ms / 1000);
-      if (logRequests) {
-        deps.log.info(
-          { reqId: requestId, res: { statusCode: res.statusCode }, responseTime: ms },
-          'request completed',
-        );
-      }
-    });
-    const downstream = {
-      open(statusCode: number, headers: Record<string, string | string[]>) {
-        for (const name in security) headers[name] = security[name]!;
-        headers['cache-control'] ??= 'no-store';
-        headers['x-request-id'] = requestId;
-        res.writeHead(statusCode, headers);
-        if (req.method !== 'HEAD') return res;
-        res.end();
-        return null;
-      },
-    };
-    try {
-      await forward(
-        deps,
-        {
-          ctx,
-          credentialId,
-          connector,
-          target,
-          method: req.method!,
-          headers: req.headers,
-          requestId,
-          body: req,
-          accessToken,
-          response: res,
-        },
-        downstream,
-      );
-    } catch (err) {
-      if (res.headersSent || res.destroyed) res.destroy();
-      else answerError(res, requestId, err);
-    }
-  }
 
   return {
     take(req, res) {
@@ -160,11 +87,116 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
       if (limiter && limiter.take(rateLimitKey(principal)) > 0) return false;
       deps.tokens.handedOut(parts.credentialId);
       deps.metrics.proxyFastPath.inc();
-      void serve(req, res, ctx, parts.credentialId, connector, target.target, token.accessToken);
+      new FastExchange(shared, req, res, ctx).forward(
+        parts.credentialId,
+        connector,
+        target.target,
+        token.accessToken,
+      );
       return true;
     },
     close() {
       closing = true;
     },
+  };
+}
+
+/** What every fast-path exchange shares. */
+interface Shared {
+  deps: FastPathDeps;
+  security: Record<string, string>;
+}
+
+/**
+ * One request taken by the fast path: the caller's side of forward.ts (its Downstream), and the request's
+ * log lines and metrics. One object per request, its close listener its only function.
+ */
+class FastExchange implements Downstream {
+  private readonly started = performance.now();
+  private readonly requestId: string;
+  private readonly logRequests: boolean;
+  private forwarding: Forwarding | null = null;
+
+  constructor(
+    private readonly shared: Shared,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly ctx: OperationContext,
+  ) {
+    const { log, trustProxy } = shared.deps;
+    this.requestId = ctx.requestId!;
+    this.logRequests = log.isLevelEnabled('info');
+    if (this.logRequests) {
+      const r = { id: this.requestId, method: req.method, url: req.url, ip: clientAddress(req, trustProxy) };
+      log.info({ reqId: this.requestId, req: r }, 'incoming request');
+    }
+    res.on('close', this.onClose);
+  }
+
+  forward(credentialId: string, connector: Connector, target: Target, accessToken: string): void {
+    const { req } = this;
+    this.forwarding = forward(
+      this.shared.deps,
+      {
+        ctx: this.ctx,
+        credentialId,
+        connector,
+        target,
+        method: req.method!,
+        headers: req.headers,
+        requestId: this.requestId,
+        body: req,
+        accessToken,
+      },
+      this,
+    );
+  }
+
+  open(statusCode: number, headers: Record<string, string | string[]>): ServerResponse | null {
+    const { security } = this.shared;
+    for (const name in security) headers[name] = security[name]!;
+    headers['cache-control'] ??= 'no-store';
+    headers['x-request-id'] = this.requestId;
+    this.res.writeHead(statusCode, headers);
+    if (this.req.method !== 'HEAD') return this.res;
+    this.res.end();
+    return null;
+  }
+
+  fail(err: unknown): void {
+    const { res } = this;
+    if (res.headersSent || res.destroyed || err instanceof CallerGone) {
+      res.destroy();
+      return;
+    }
+    const { deps, security } = this.shared;
+    const requestId = this.requestId;
+    const a = answerFor(err, requestId);
+    if (a.log === 'error') deps.log.error({ reqId: requestId, err }, 'unhandled error');
+    else if (a.log === 'warn')
+      deps.log.warn({ reqId: requestId, err: { message: (err as Error).message } }, 'database unavailable');
+    const body = JSON.stringify(errorBody(a.code, a.message));
+    res.writeHead(ERRORS[a.code].status, {
+      ...errorHeaders(a.code, a.headers),
+      ...security,
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+
+  private readonly onClose = (): void => {
+    const { res, req } = this;
+    if (!res.writableFinished) this.forwarding?.callerGone();
+    const ms = performance.now() - this.started;
+    const { deps } = this.shared;
+    recordRequest(deps.metrics, req.method!, PROXY_ROUTE, res.statusCode, ms / 1000);
+    if (this.logRequests) {
+      deps.log.info(
+        { reqId: this.requestId, res: { statusCode: res.statusCode }, responseTime: ms },
+        'request completed',
+      );
+    }
   };
 }

@@ -8,8 +8,11 @@
  * one streams once. On an upstream 401 the token is refreshed once and the request retried, when its body
  * can be replayed. Timeouts answer 504, an unreachable upstream 502. A caller that goes away stops the
  * upstream request.
+ *
+ * It runs for every proxied request, so its state is one object (no closures, promises or listeners of its
+ * own): the pipelines tell it when their caller has gone.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import { util as undiciUtil, type Dispatcher } from 'undici';
 import type { OperationContext } from '../auth/principal.js';
@@ -46,17 +49,27 @@ export interface ProxiedRequest {
   body: Readable;
   /** The access token to send first. */
   accessToken: string;
-  /** The caller's response: when it closes before it has finished, the upstream request is stopped. */
-  response: ServerResponse;
 }
 
-/** Where the upstream's answer goes. */
+/** Where the upstream's answer goes. Exactly one of `open` and `fail` is called, once. */
 export interface Downstream {
   /**
    * The upstream has answered (after any replay): its status, and the headers that may reach the caller.
-   * Returns the stream its body is written to (and ended), or null when no body is wanted (HEAD).
+   * Returns the stream its body is written to (and ended), or null when no body is wanted (HEAD). Once the
+   * body has begun, a failure ends that stream with the error instead.
    */
   open(statusCode: number, headers: Record<string, string | string[]>): Writable | null;
+  /**
+   * No answer could be opened: an AppError (504 / 502), the refresh's own error, or {@link CallerGone}
+   * when the caller left first (there is nobody to answer).
+   */
+  fail(err: unknown): void;
+}
+
+/** A request being forwarded. */
+export interface Forwarding {
+  /** The caller closed its connection before its answer was finished: stop the upstream request. */
+  callerGone(): void;
 }
 
 /** The parts of a raw proxy URL: `/api/v1/proxy/<credentialId>/<rest>?<query>`, all still encoded. */
@@ -84,77 +97,79 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The reason given to undici when the caller has gone away. */
-class CallerGone extends Error {
+/** The caller left before an answer could be opened (given to `Downstream.fail`, and to undici as the reason). */
+export class CallerGone extends Error {
   constructor() {
     super('the caller closed the connection');
   }
 }
 
-/**
- * Forward `r` and relay the answer into `downstream`. Resolves once the answer has been opened downstream
- * (its body then flows by itself), or once the caller has gone away; rejects with an AppError (504 / 502,
- * or the refresh's own error) when no answer could be opened. A failure after that ends the body stream
- * with the error.
- */
-export function forward(deps: ForwardDeps, r: ProxiedRequest, downstream: Downstream): Promise<void> {
-  if (!hasBody(r.headers)) return relay(deps, r, downstream, null);
+/** Forward `r` and relay the answer into `downstream`. */
+export function forward(deps: ForwardDeps, r: ProxiedRequest, downstream: Downstream): Forwarding {
+  if (!hasBody(r.headers)) return new Exchange(deps, r, downstream, null).start();
   // A body we may have to send twice is read now (small ones only); others stream once.
   const len = Number(r.headers['content-length'] ?? NaN);
-  if (Number.isFinite(len) && len <= REPLAYABLE_BODY_BYTES) {
-    return readAll(r.body).then((body) => relay(deps, r, downstream, body));
-  }
-  return relay(deps, r, downstream, r.body);
+  if (Number.isFinite(len) && len <= REPLAYABLE_BODY_BYTES)
+    return new Exchange(deps, r, downstream, r.body).readFirst();
+  return new Exchange(deps, r, downstream, r.body).start();
 }
 
-function relay(
-  deps: ForwardDeps,
-  r: ProxiedRequest,
-  downstream: Downstream,
-  body: Buffer | Readable | null,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    new Exchange(deps, r, downstream, body, resolve, reject).send(r.accessToken);
-  });
-}
-
-/**
- * One proxied request and its answer: the undici dispatch handler of each attempt (a class, not closures:
- * this runs for every proxied request).
- */
-class Exchange {
+/** One proxied request and its answer: the undici dispatch handler of each attempt. */
+class Exchange implements Forwarding {
   /** A streamed body is sent once: its 401 is the caller's answer. */
   private mayReplay: boolean;
   /** The current attempt's 401 is about to be replayed: its answer is not relayed. */
   private replaying = false;
-  /** The answer has been opened downstream (the promise is settled). */
-  private opened = false;
+  /** `open` or `fail` has been called. */
+  private settled = false;
   /** The caller closed its connection before its answer was finished. */
   private gone = false;
   /** Where the body goes once the answer is opened; null before, or when the caller wants none. */
   private sink: Writable | null = null;
   private abortUpstream: ((reason: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
-  private readonly onResume = (): void => this.resumeUpstream?.();
 
   constructor(
     private readonly deps: ForwardDeps,
     private readonly r: ProxiedRequest,
     private readonly downstream: Downstream,
-    private readonly body: Buffer | Readable | null,
-    private readonly resolve: () => void,
-    private readonly reject: (err: unknown) => void,
+    private body: Buffer | Readable | null,
   ) {
     this.mayReplay = body === null || Buffer.isBuffer(body);
-    r.response.once('close', () => {
-      if (r.response.writableFinished) return;
-      this.gone = true;
-      this.abortUpstream?.(new CallerGone());
-    });
   }
 
-  send(accessToken: string): void {
-    if (this.gone) return this.resolve();
+  start(): this {
+    this.send(this.r.accessToken);
+    return this;
+  }
+
+  /** Read the (small) body into memory first, so that it can be sent again. */
+  readFirst(): this {
+    this.mayReplay = true;
+    readAll(this.body as Readable).then(
+      (buffer) => {
+        this.body = buffer;
+        this.send(this.r.accessToken);
+      },
+      (err: unknown) => this.fail(this.gone ? new CallerGone() : err),
+    );
+    return this;
+  }
+
+  callerGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.abortUpstream?.(new CallerGone());
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.downstream.fail(err);
+  }
+
+  private send(accessToken: string): void {
+    if (this.gone) return this.fail(new CallerGone());
     const { r, deps, body } = this;
     const headers = upstreamRequestHeaders(r.headers, accessToken, r.connector.api.headers, r.requestId);
     if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
@@ -186,17 +201,16 @@ class Exchange {
       this.replaying = true;
       return true;
     }
-    this.opened = true;
+    this.settled = true;
     this.resumeUpstream = resume;
     const relayed = downstreamResponseHeaders(undiciUtil.parseHeaders(rawHeaders));
     try {
       this.sink = this.downstream.open(statusCode, relayed);
     } catch (err) {
       // An answer the caller cannot be given (a header Node refuses): undici stops the request.
-      this.reject(err);
+      this.downstream.fail(err);
       throw err;
     }
-    this.resolve();
     return true;
   }
 
@@ -208,31 +222,32 @@ class Exchange {
       return false;
     }
     if (sink.write(chunk)) return true;
-    sink.once('drain', this.onResume);
+    sink.once('drain', () => this.resumeUpstream?.());
     return false;
   }
 
   onComplete(): void {
     if (this.replaying) {
       this.mayReplay = false;
-      const { tokens } = this.deps;
-      tokens.refresh(this.r.ctx, this.r.credentialId).then((t) => this.send(t.accessToken), this.reject);
+      this.deps.tokens.refresh(this.r.ctx, this.r.credentialId).then(
+        (t) => this.send(t.accessToken),
+        (err: unknown) => this.fail(err),
+      );
       return;
     }
     this.sink?.end();
   }
 
   onError(err: Error): void {
-    if (this.opened) {
+    if (this.settled) {
       // After the answer began: the caller's stream ends with the failure (quietly if it left).
       const sink = this.sink;
       if (sink && !sink.destroyed) sink.destroy(this.gone || err instanceof CallerGone ? undefined : err);
       return;
     }
-    // Nobody is left to answer.
-    if (this.gone || err instanceof CallerGone) return this.resolve();
+    if (this.gone || err instanceof CallerGone) return this.fail(new CallerGone());
     const { connector, target } = this.r;
-    this.reject(
+    this.fail(
       classifyNetworkError(err) === 'timeout'
         ? new AppError(
             'upstream_timeout',

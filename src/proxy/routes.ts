@@ -12,7 +12,7 @@ import type { Catalog } from '../connectors/index.js';
 import { AppError } from '../http/errors.js';
 import { IdParams } from '../http/schemas.js';
 import { PROXY_ROUTE } from '../metrics/index.js';
-import { forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
+import { CallerGone, forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
 import { proxyTarget } from './target.js';
 
 export interface ProxyOptions extends ForwardDeps {
@@ -53,35 +53,42 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, opts) =
       const target = proxyTarget(connector.api.baseUrl, parts.rest, parts.query);
       if (!target.ok) throw new AppError('validation_failed', `proxy path refused: ${target.reason}`);
 
-      await forward(
-        opts,
-        {
-          ctx,
-          credentialId,
-          connector,
-          target: target.target,
-          method: req.method,
-          headers: req.headers,
-          requestId: req.id,
-          body: req.body as Readable,
-          accessToken: first.token.accessToken,
-          response: reply.raw,
-        },
-        {
-          open(statusCode, headers) {
-            reply.code(statusCode).headers(headers);
-            if (req.method === 'HEAD') {
-              void reply.send();
-              return null;
-            }
-            // Fastify sends the stream as it sends any other (its hooks add the common headers).
-            const body = new PassThrough();
-            void reply.send(body);
-            return body;
+      const raw = reply.raw;
+      // Answered (or the caller went away) when the promise settles; the body then flows by itself.
+      await new Promise<void>((resolve, reject) => {
+        const forwarding = forward(
+          opts,
+          {
+            ctx,
+            credentialId,
+            connector,
+            target: target.target,
+            method: req.method,
+            headers: req.headers,
+            requestId: req.id,
+            body: req.body as Readable,
+            accessToken: first.token.accessToken,
           },
-        },
-      );
-      // Answered, or the caller went away.
+          {
+            open(statusCode, headers) {
+              reply.code(statusCode).headers(headers);
+              resolve();
+              if (req.method === 'HEAD') {
+                void reply.send();
+                return null;
+              }
+              // Fastify sends the stream as it sends any other (its hooks add the common headers).
+              const body = new PassThrough();
+              void reply.send(body);
+              return body;
+            },
+            fail: (err) => (err instanceof CallerGone ? resolve() : reject(err)),
+          },
+        );
+        raw.on('close', () => {
+          if (!raw.writableFinished) forwarding.callerGone();
+        });
+      });
       return reply;
     },
   });
