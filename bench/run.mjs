@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const only = args.filter((a) => !a.startsWith('--'));
-const all = ['tokens', 'refresh-storm', 'proxy', 'scale'];
+const all = ['tokens', 'refresh-storm', 'proxy', 'proxy-cpu', 'scale'];
 let failed = false;
 for (const name of only.length ? only : all) {
   process.stdout.write(`\n## ${name}\n\n`);

@@ -51,6 +51,11 @@ async function startEcho() {
         return pump();
       }
       if (path === '/v1/slow') return setTimeout(() => res.writeHead(200).end('late'), 3000);
+      if (path === '/v1/bytes') {
+        // Header values as raw bytes (a latin1 string is written byte for byte): UTF-8 and not UTF-8.
+        res.writeHead(200, { 'x-utf8': 'caf\u00c3\u00a9', 'x-latin1': 'caf\u00e9 \u00ff\u00fe' });
+        return res.end('bytes');
+      }
       res.writeHead(path === '/v1/created' ? 201 : 200, {
         'content-type': 'application/json',
         'set-cookie': 'upstream=1',
@@ -263,6 +268,14 @@ describeEachDialect('authenticated proxy', (dialect) => {
       await proxy('GET', 'h', { headers: { accept: '*/*' } });
       expect(echo.seen[0]!.headers.accept).toBe('application/hal+json, application/json');
       expect(echo.seen[1]!.headers.accept).toBe('application/hal+json, application/json');
+    });
+
+    it('passes the upstream’s header values through byte for byte, UTF-8 or not', async () => {
+      const res = await proxy('GET', 'bytes');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe('bytes');
+      expect(res.headers['x-utf8']).toBe('caf\u00c3\u00a9');
+      expect(res.headers['x-latin1']).toBe('caf\u00e9 \u00ff\u00fe');
     });
 
     it('passes the upstream status through', async () => {

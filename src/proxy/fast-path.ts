@@ -62,7 +62,8 @@ const METHODS = new Set<string>(PROXY_METHODS);
 
 export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
   const limiter = deps.rateLimiter;
-  const shared: Shared = { deps, security: apiSecurityHeaders({ https: deps.https }) };
+  const security = apiSecurityHeaders({ https: deps.https });
+  const shared: Shared = { deps, security, securityList: Object.entries(security).flat() };
   let closing = false;
 
   return {
@@ -105,6 +106,8 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
 interface Shared {
   deps: FastPathDeps;
   security: Record<string, string>;
+  /** The same, as a flat `[name, value, …]` list. */
+  securityList: string[];
 }
 
 /**
@@ -152,11 +155,12 @@ class FastExchange implements Downstream {
     );
   }
 
-  open(statusCode: number, headers: Record<string, string | string[]>): ServerResponse | null {
-    const { security } = this.shared;
-    for (const name in security) headers[name] = security[name]!;
-    headers['cache-control'] ??= 'no-store';
-    headers['x-request-id'] = this.requestId;
+  open(statusCode: number, headers: string[]): ServerResponse | null {
+    let cacheControl = false;
+    for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'cache-control') cacheControl = true;
+    headers.push(...this.shared.securityList);
+    if (!cacheControl) headers.push('cache-control', 'no-store');
+    headers.push('x-request-id', this.requestId);
     this.res.writeHead(statusCode, headers);
     if (this.req.method !== 'HEAD') return this.res;
     this.res.end();

@@ -14,7 +14,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
-import { util as undiciUtil, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { OperationContext } from '../auth/principal.js';
 import type { Connector } from '../connectors/index.js';
 import { AppError } from '../http/errors.js';
@@ -54,11 +54,12 @@ export interface ProxiedRequest {
 /** Where the upstream's answer goes. Exactly one of `open` and `fail` is called, once. */
 export interface Downstream {
   /**
-   * The upstream has answered (after any replay): its status, and the headers that may reach the caller.
+   * The upstream has answered (after any replay): its status, and the headers that may reach the caller
+   * (a flat `[name, value, …]` list, as `writeHead` takes it).
    * Returns the stream its body is written to (and ended), or null when no body is wanted (HEAD). Once the
    * body has begun, a failure ends that stream with the error instead.
    */
-  open(statusCode: number, headers: Record<string, string | string[]>): Writable | null;
+  open(statusCode: number, headers: string[]): Writable | null;
   /**
    * No answer could be opened: an AppError (504 / 502), the refresh's own error, or {@link CallerGone}
    * when the caller left first (there is nobody to answer).
@@ -203,7 +204,7 @@ class Exchange implements Forwarding {
     }
     this.settled = true;
     this.resumeUpstream = resume;
-    const relayed = downstreamResponseHeaders(undiciUtil.parseHeaders(rawHeaders));
+    const relayed = downstreamResponseHeaders(rawHeaders);
     try {
       this.sink = this.downstream.open(statusCode, relayed);
     } catch (err) {

@@ -13,6 +13,7 @@ import { AppError } from '../http/errors.js';
 import { IdParams } from '../http/schemas.js';
 import { PROXY_ROUTE } from '../metrics/index.js';
 import { CallerGone, forward, PROXY_METHODS, splitProxyUrl, type ForwardDeps } from './forward.js';
+import { headerObject } from './headers.js';
 import { proxyTarget } from './target.js';
 
 export interface ProxyOptions extends ForwardDeps {
@@ -71,7 +72,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyOptions> = async (app, opts) =
           },
           {
             open(statusCode, headers) {
-              reply.code(statusCode).headers(headers);
+              reply.code(statusCode).headers(headerObject(headers));
               resolve();
               if (req.method === 'HEAD') {
                 void reply.send();

@@ -1,0 +1,84 @@
+// CPU per proxied request: the process CPU time (user + system, from /proc) that the proxy spends per
+// request, against the bare pass-through's, with the instant upstream. This is what decides the throughput
+// ratio of bench/proxy.mjs when the servers share a CPU, measured without the load generator's own noise.
+// Rounds are interleaved and the median reported. Linux only (reads /proc/<pid>/stat).
+//   node bench/proxy-cpu.mjs [--full]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { median } from './lib/load.mjs';
+import { seed, startLatchkeys } from './lib/latchkey.mjs';
+import { freePort, pinning, startPrinting } from './lib/processes.mjs';
+import { writeResult } from './lib/report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const full = process.argv.includes('--full');
+const rounds = full ? 7 : 3;
+const requests = full ? 100_000 : 30_000;
+const connections = 50;
+
+if (!fs.existsSync('/proc/self/stat')) {
+  process.stdout.write('proxy-cpu: skipped (needs /proc to read process CPU time)\n');
+  process.exit(0);
+}
+const ticksPerSecond = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+const upstream = await startPrinting([path.join(here, 'lib/upstream.mjs'), String(await freePort()), '0']);
+const upstreamUrl = `http://127.0.0.1:${upstream.value}`;
+const bare = await startPrinting([
+  path.join(here, 'lib/passthrough.mjs'),
+  String(await freePort()),
+  upstreamUrl,
+]);
+const seeded = await seed({ apiBaseUrl: `${upstreamUrl}/v1` });
+const [server] = await startLatchkeys(seeded.env);
+const id = seeded.credentialIds[0];
+const targets = {
+  bare: {
+    pid: bare.child.pid,
+    url: `http://127.0.0.1:${bare.value}/x/advertisements?limit=1`,
+    headers: {},
+  },
+  proxy: {
+    pid: server.child.pid,
+    url: `${server.url}/api/v1/proxy/${id}/advertisements?limit=1`,
+    headers: { authorization: `Bearer ${seeded.apiKey}` },
+  },
+};
+const samples = { bare: [], proxy: [], upstreamBehindBare: [], upstreamBehindProxy: [] };
+try {
+  for (const t of Object.values(targets)) await autocannon({ ...t, connections, amount: 10_000 });
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, t] of Object.entries(targets)) {
+      const before = cpuSeconds(t.pid);
+      const upBefore = cpuSeconds(upstream.child.pid);
+      const a = await autocannon({ url: t.url, headers: t.headers, connections, amount: requests });
+      if (a.errors || a.non2xx) throw new Error(`${name}: ${a.errors} errors, ${a.non2xx} non-2xx`);
+      const n = a.requests.total;
+      samples[name].push(((cpuSeconds(t.pid) - before) / n) * 1e6);
+      const upName = name === 'bare' ? 'upstreamBehindBare' : 'upstreamBehindProxy';
+      samples[upName].push(((cpuSeconds(upstream.child.pid) - upBefore) / n) * 1e6);
+    }
+  }
+} finally {
+  await Promise.all([upstream.stop(), bare.stop(), server.stop()]);
+  seeded.cleanup();
+}
+const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+const ratio = m.proxy / m.bare;
+// Where all three share one CPU, throughput is one over the CPU of a request's whole path.
+const predicted = (m.bare + m.upstreamBehindBare) / (m.proxy + m.upstreamBehindProxy);
+let md = `Proxy CPU per request (${full ? 'full' : 'short'}: ${rounds} interleaved rounds × ${requests} requests, ${connections} connections; median) on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${pinning}\n\n`;
+md += '| process | CPU µs per request | rounds |\n|---|---|---|\n';
+for (const [k, v] of Object.entries(samples))
+  md += `| ${k} | ${m[k].toFixed(1)} | ${v.map((x) => x.toFixed(0)).join(' ')} |\n`;
+md += `\nproxy ÷ bare CPU per request: ${ratio.toFixed(2)}×; bare ÷ proxy CPU of the whole path (proxy + upstream), the throughput ratio this predicts on one shared CPU: ${predicted.toFixed(2)}×\n`;
+process.stdout.write(md);
+writeResult('proxy-cpu', { full, rounds, requests, samples, medians: m, ratio, predicted, markdown: md });
