@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SandboxServer } from '../src/sandbox/index.js';
+import { createLogger } from '../src/logging/index.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/databases.js';
 import { addSandboxConnector, createAndAuthorize, startTestSandbox } from './helpers/sandbox.js';
@@ -501,14 +503,22 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
     ['fast path', true],
     ['general pipeline', false],
   ])('through the %s', (_label, fastPath) => {
+    let logged: string[];
     beforeEach(async () => {
       closed.length = 0;
       arrived.length = 0;
+      logged = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          logged.push(chunk.toString());
+          done();
+        },
+      });
       // The upstream timeout is long: only the caller's leaving can end these requests early.
       t = await createTestApp(
         dialect,
         { LATCHKEY_UPSTREAM_TIMEOUT_MS: '30000' },
-        { proxyFastPath: fastPath },
+        { proxyFastPath: fastPath, log: createLogger('warn', sink) },
       );
       addSandboxConnector(t, sandbox.url, (c) => ({
         ...c,
@@ -542,6 +552,29 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
       // The request went the way this case names.
       expect(after !== before).toBe(fastPath);
       // The server goes on answering.
+      const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
+      expect(ok.statusCode).toBe(200);
+      await ok.body.text();
+    });
+
+    it('sends nothing upstream and logs no error when the caller leaves in the middle of its body', async () => {
+      const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'gone' });
+      const address = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const warm = await request(`${address}/api/v1/proxy/${id}/ok`, { headers: t.auth });
+      expect(await warm.body.text()).toBe('ok');
+      arrived.length = 0;
+      // A small body (it would be read whole, to be replayable) of which only half ever comes.
+      const req = http.request(`${address}/api/v1/proxy/${id}/upload`, {
+        method: 'POST',
+        headers: { ...t.auth, 'content-type': 'application/json', 'content-length': '2000' },
+      });
+      req.on('error', () => {});
+      req.write('x'.repeat(1000));
+      await new Promise((r) => setTimeout(r, 200));
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(arrived).toEqual([]);
+      expect(logged.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
       const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
       expect(ok.statusCode).toBe(200);
       await ok.body.text();

@@ -152,7 +152,8 @@ class Exchange implements Forwarding {
         this.body = buffer;
         this.send(this.r.accessToken);
       },
-      (err: unknown) => this.fail(this.gone ? new CallerGone() : err),
+      // The caller's own body failed: its connection broke, and there is nobody left to answer.
+      () => this.fail(new CallerGone()),
     );
     return this;
   }
