@@ -18,8 +18,10 @@ export interface ApiKeyAuthenticator extends Authenticator {
   /**
    * The caller of an `Authorization` header whose key is in the cache and still valid, without a query;
    * null when the answer would need the database (or the header is not a well-formed bearer token).
+   * `connection` (the request's socket) lets a keep-alive connection that sends the same header again skip
+   * hashing it again: only the hash is reused, every check on the key is made each time.
    */
-  cached(header: string): Principal | null;
+  cached(header: string, connection?: object): Principal | null;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -80,9 +82,21 @@ export function apiKeyAuthenticator(db: Db, clock: () => number = Date.now): Api
     }
     return principal(key);
   }) as ApiKeyAuthenticator;
-  authenticate.cached = (header: string) => {
-    const match = BEARER.exec(header);
-    const key = match ? fromCache(hashApiKey(match[1]!), clock()) : null;
+  // Per connection, the last header it sent and that header's key hash. (Compared only with what the same
+  // connection sent before: nothing about another caller's key can be learnt from it.)
+  const lastOnConnection = new WeakMap<object, { header: string; hash: string }>();
+  authenticate.cached = (header: string, connection?: object) => {
+    let hash: string | null = null;
+    const last = connection && lastOnConnection.get(connection);
+    if (last && last.header === header) hash = last.hash;
+    else {
+      const match = BEARER.exec(header);
+      if (match) {
+        hash = hashApiKey(match[1]!);
+        if (connection) lastOnConnection.set(connection, { header, hash });
+      }
+    }
+    const key = hash ? fromCache(hash, clock()) : null;
     return key ? principal(key) : null;
   };
   authenticate.forget = (keyId: string) => {

@@ -75,7 +75,7 @@ export function createProxyFastPath(deps: FastPathDeps): ProxyFastPath {
       if (!authorization) return false;
       // As the general pipeline: an address that keeps failing to authenticate is stopped first.
       if (limiter?.peek(`auth-failures:${clientAddress(req, deps.trustProxy)}`)) return false;
-      const principal = deps.apiKeyAuth.cached(authorization);
+      const principal = deps.apiKeyAuth.cached(authorization, req.socket);
       if (!principal || !can(principal.role, 'proxy:use')) return false;
       const ctx = operationContext(principal, requestIdFor(req.headers));
       const token = deps.tokens.cachedToken(ctx, parts.credentialId);
