@@ -30,6 +30,20 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/** Jiffies of the servers' CPUs (1…n-1, where processes.mjs pins them): [softirq, total]. */
+function serverCpuJiffies() {
+  let softirq = 0;
+  let total = 0;
+  for (const line of fs.readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (!m || Number(m[1]) === 0) continue;
+    const v = m[2].trim().split(/\s+/).map(Number);
+    softirq += v[6];
+    total += v.reduce((a, b) => a + b, 0);
+  }
+  return [softirq, total];
+}
+
 const upstream = await startPrinting([path.join(here, 'lib/upstream.mjs'), String(await freePort()), '0']);
 const upstreamUrl = `http://127.0.0.1:${upstream.value}`;
 const bare = await startPrinting([
@@ -53,15 +67,19 @@ const targets = {
   },
 };
 const samples = { bare: [], proxy: [], upstreamBehindBare: [], upstreamBehindProxy: [] };
+const softirqShare = [];
 try {
   for (const t of Object.values(targets)) await autocannon({ ...t, connections, amount: 10_000 });
   for (let r = 0; r < rounds; r++) {
     for (const [name, t] of Object.entries(targets)) {
       const before = cpuSeconds(t.pid);
       const upBefore = cpuSeconds(upstream.child.pid);
+      const [irqBefore, allBefore] = serverCpuJiffies();
       const a = await autocannon({ url: t.url, headers: t.headers, connections, amount: requests });
       if (a.errors || a.non2xx) throw new Error(`${name}: ${a.errors} errors, ${a.non2xx} non-2xx`);
       const n = a.requests.total;
+      const [irqAfter, allAfter] = serverCpuJiffies();
+      softirqShare.push((irqAfter - irqBefore) / Math.max(1, allAfter - allBefore));
       samples[name].push(((cpuSeconds(t.pid) - before) / n) * 1e6);
       const upName = name === 'bare' ? 'upstreamBehindBare' : 'upstreamBehindProxy';
       samples[upName].push(((cpuSeconds(upstream.child.pid) - upBefore) / n) * 1e6);
@@ -79,6 +97,17 @@ let md = `Proxy CPU per request (${full ? 'full' : 'short'}: ${rounds} interleav
 md += '| process | CPU µs per request | rounds |\n|---|---|---|\n';
 for (const [k, v] of Object.entries(samples))
   md += `| ${k} | ${m[k].toFixed(1)} | ${v.map((x) => x.toFixed(0)).join(' ')} |\n`;
-md += `\nproxy ÷ bare CPU per request: ${ratio.toFixed(2)}×; bare ÷ proxy CPU of the whole path (proxy + upstream), the throughput ratio this predicts on one shared CPU: ${predicted.toFixed(2)}×\n`;
+const softirq = median(softirqShare);
+md += `\nproxy ÷ bare CPU per request: ${ratio.toFixed(2)}×; bare ÷ proxy CPU of the whole path (proxy + upstream), the throughput ratio this predicts on one shared CPU: ${predicted.toFixed(2)}×; the servers' CPUs spent ${(softirq * 100).toFixed(0)} % in kernel networking (softirq, charged to no process)\n`;
 process.stdout.write(md);
-writeResult('proxy-cpu', { full, rounds, requests, samples, medians: m, ratio, predicted, markdown: md });
+writeResult('proxy-cpu', {
+  full,
+  rounds,
+  requests,
+  samples,
+  medians: m,
+  ratio,
+  predicted,
+  softirq,
+  markdown: md,
+});
