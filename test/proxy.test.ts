@@ -584,3 +584,62 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
     });
   });
 });
+
+describeEachDialect('proxy fast path: while the server closes', (dialect) => {
+  let sandbox: SandboxServer;
+  let upstream: http.Server;
+  const arrived: string[] = [];
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    // Answers every request after 300 ms, long enough for the server to begin closing meanwhile.
+    upstream = http.createServer((req, res) => {
+      arrived.push(req.url!);
+      setTimeout(() => res.end('late'), 300);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await new Promise((r) => upstream.close(r));
+    await sandbox.close();
+  });
+
+  it('takes no new request: Fastify answers it 503 and it never reaches the upstream', async () => {
+    const t = await createTestApp(dialect);
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    addSandboxConnector(t, sandbox.url, (c) => ({
+      ...c,
+      id: 'closing',
+      api: { ...c.api, baseUrl: `${upstreamUrl}/v1` },
+    }));
+    const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'closing' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    // One keep-alive connection: a first request warms the caches (and is in flight while the server closes),
+    // a second is sent on the same connection once closing has begun.
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    const send = (path: string) =>
+      socket.write(
+        `GET /api/v1/proxy/${id}/${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.apiKey}\r\n\r\n`,
+      );
+    arrived.length = 0;
+    send('warm');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    received = '';
+    send('first');
+    while (!arrived.includes('/v1/first')) await new Promise((r) => setTimeout(r, 10));
+    const closed = t.app.close();
+    await new Promise((r) => setTimeout(r, 50));
+    send('second');
+    await closed;
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await t.ctx.close();
+    // The request in flight was answered; the one that came during closing was refused by Fastify.
+    const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([200, 503]);
+    expect(arrived).toEqual(['/v1/warm', '/v1/first']);
+  });
+});

@@ -30,8 +30,12 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString = (v: unknown, min = 0, max = Infinity): v is string =>
-  typeof v === 'string' && v.length >= min && v.length <= max;
+/** A string of `min` to `max` characters — code points, as zod counts them (`'𐀀'.length` is 2). */
+const isString = (v: unknown, min = 0, max = Infinity): v is string => {
+  if (typeof v !== 'string') return false;
+  const length = [...v].length;
+  return length >= min && length <= max;
+};
 const isPositiveInt = (v: unknown, max: number) =>
   typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= max;
 
