@@ -26,7 +26,7 @@ import type { AppContext } from './context.js';
 import { credentialRoutes } from './credentials/index.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { requestIdFor } from './http/request-id.js';
-import { errorBody } from './http/errors.js';
+import { AppError, errorBody } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installSecurityHeaders } from './http/security.js';
 import { oauthRoutes } from './oauth/index.js';
@@ -91,6 +91,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       return server;
     },
     bodyLimit: 1024 * 1024,
+    // Requests during shutdown are answered by the onRequest hook below, in the API's error shape.
+    return503OnClosing: false,
     trustProxy: ctx.config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => requestIdFor(req.headers),
@@ -114,8 +116,22 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installSecurityHeaders(app, { https });
-  // While the server closes, new requests get Fastify's answer (503), not a fresh upstream call.
-  if (fastPath) app.addHook('preClose', (done) => (fastPath.close(), done()));
+  // While the server closes, a request that still arrives (on a kept-alive connection) is answered 503 in the
+  // API's error shape, before authentication, and the proxy's fast path takes none (no fresh upstream call).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    fastPath?.close();
+    done();
+  });
+  app.addHook('onRequest', (_req, _reply, done) => {
+    if (!closing) return done();
+    done(
+      new AppError('service_unavailable', 'Latchkey is shutting down: retry in a moment', {
+        'retry-after': '1',
+      }),
+    );
+  });
   // The API speaks JSON only; routes that take other bodies (proxy, forms) add their own parsers.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', (req, reply, done) => {

@@ -603,7 +603,7 @@ describeEachDialect('proxy fast path: while the server closes', (dialect) => {
     await sandbox.close();
   });
 
-  it('takes no new request: Fastify answers it 503 and it never reaches the upstream', async () => {
+  it('takes no new request: it is answered 503 in the API’s shape and never reaches the upstream', async () => {
     const t = await createTestApp(dialect);
     const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     addSandboxConnector(t, sandbox.url, (c) => ({
@@ -637,9 +637,11 @@ describeEachDialect('proxy fast path: while the server closes', (dialect) => {
     await new Promise((r) => setTimeout(r, 100));
     socket.destroy();
     await t.ctx.close();
-    // The request in flight was answered; the one that came during closing was refused by Fastify.
+    // The request in flight was answered; the one that came during closing was refused, in the API's shape.
     const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
     expect(statuses).toEqual([200, 503]);
+    expect(received).toContain('"code":"service_unavailable"');
+    expect(received).toMatch(/retry-after: 1\r\n/i);
     expect(arrived).toEqual(['/v1/warm', '/v1/first']);
   });
 });

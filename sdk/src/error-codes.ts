@@ -48,7 +48,7 @@ export interface ServerErrors {
   route_not_found: 404;
   /** The run has not finished yet. */
   run_not_finished: 409;
-  /** A dependency (the database) is unreachable. */
+  /** A dependency (the database) is unreachable, or the server is shutting down; retry. */
   service_unavailable: 503;
   /** OAuth callback: the flow was started from another signed-in session. */
   session_mismatch: 403;

@@ -85,7 +85,10 @@ export const ERRORS = {
   },
   setup_complete: { status: 409, doc: 'An admin account exists already; sign in instead.' },
   internal_error: { status: 500, doc: 'An unexpected error; the server logged it with the request id.' },
-  service_unavailable: { status: 503, doc: 'A dependency (the database) is unreachable.' },
+  service_unavailable: {
+    status: 503,
+    doc: 'A dependency (the database) is unreachable, or the server is shutting down; retry.',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
