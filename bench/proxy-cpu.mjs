@@ -5,15 +5,12 @@
 //   node bench/proxy-cpu.mjs [--full]
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { median } from './lib/load.mjs';
-import { seed, startLatchkeys } from './lib/latchkey.mjs';
-import { freePort, pinning, startPrinting } from './lib/processes.mjs';
+import { pinning } from './lib/processes.mjs';
+import { startProxyTargets } from './lib/proxy-targets.mjs';
 import { writeResult } from './lib/report.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const full = process.argv.includes('--full');
 const rounds = full ? 7 : 3;
 const requests = full ? 100_000 : 30_000;
@@ -44,28 +41,8 @@ function serverCpuJiffies() {
   return [softirq, total];
 }
 
-const upstream = await startPrinting([path.join(here, 'lib/upstream.mjs'), String(await freePort()), '0']);
-const upstreamUrl = `http://127.0.0.1:${upstream.value}`;
-const bare = await startPrinting([
-  path.join(here, 'lib/passthrough.mjs'),
-  String(await freePort()),
-  upstreamUrl,
-]);
-const seeded = await seed({ apiBaseUrl: `${upstreamUrl}/v1` });
-const [server] = await startLatchkeys(seeded.env);
-const id = seeded.credentialIds[0];
-const targets = {
-  bare: {
-    pid: bare.child.pid,
-    url: `http://127.0.0.1:${bare.value}/x/advertisements?limit=1`,
-    headers: {},
-  },
-  proxy: {
-    pid: server.child.pid,
-    url: `${server.url}/api/v1/proxy/${id}/advertisements?limit=1`,
-    headers: { authorization: `Bearer ${seeded.apiKey}` },
-  },
-};
+const { upstreamPid, targets: all, stop } = await startProxyTargets(0);
+const targets = { bare: all.bare, proxy: all.proxy };
 const samples = { bare: [], proxy: [], upstreamBehindBare: [], upstreamBehindProxy: [] };
 const softirqShare = [];
 try {
@@ -73,7 +50,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const [name, t] of Object.entries(targets)) {
       const before = cpuSeconds(t.pid);
-      const upBefore = cpuSeconds(upstream.child.pid);
+      const upBefore = cpuSeconds(upstreamPid);
       const [irqBefore, allBefore] = serverCpuJiffies();
       const a = await autocannon({ url: t.url, headers: t.headers, connections, amount: requests });
       if (a.errors || a.non2xx) throw new Error(`${name}: ${a.errors} errors, ${a.non2xx} non-2xx`);
@@ -82,12 +59,11 @@ try {
       softirqShare.push((irqAfter - irqBefore) / Math.max(1, allAfter - allBefore));
       samples[name].push(((cpuSeconds(t.pid) - before) / n) * 1e6);
       const upName = name === 'bare' ? 'upstreamBehindBare' : 'upstreamBehindProxy';
-      samples[upName].push(((cpuSeconds(upstream.child.pid) - upBefore) / n) * 1e6);
+      samples[upName].push(((cpuSeconds(upstreamPid) - upBefore) / n) * 1e6);
     }
   }
 } finally {
-  await Promise.all([upstream.stop(), bare.stop(), server.stop()]);
-  seeded.cleanup();
+  await stop();
 }
 const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 const ratio = m.proxy / m.bare;

@@ -4,45 +4,18 @@
 // because this machine is noisy: compare the ratios, not the absolute figures.
 //   node bench/proxy.mjs [--full] [--json FILE]
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { load, summarise } from './lib/load.mjs';
-import { seed, startLatchkeys } from './lib/latchkey.mjs';
-import { freePort, pinning, startPrinting } from './lib/processes.mjs';
+import { pinning } from './lib/processes.mjs';
+import { startProxyTargets } from './lib/proxy-targets.mjs';
 import { writeResult } from './lib/report.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const full = process.argv.includes('--full');
 const rounds = full ? 5 : 2;
 const duration = full ? 10 : 3;
 const connections = 50;
 
 async function scenario(delayMs) {
-  const upstream = await startPrinting([
-    path.join(here, 'lib/upstream.mjs'),
-    String(await freePort()),
-    String(delayMs),
-  ]);
-  const upstreamUrl = `http://127.0.0.1:${upstream.value}`;
-  const bare = await startPrinting([
-    path.join(here, 'lib/passthrough.mjs'),
-    String(await freePort()),
-    upstreamUrl,
-  ]);
-  const seeded = await seed({ apiBaseUrl: `${upstreamUrl}/v1` });
-  const [server] = await startLatchkeys(seeded.env);
-  const id = seeded.credentialIds[0];
-  const targets = {
-    direct: {
-      url: `${upstreamUrl}/v1/advertisements?limit=1`,
-      headers: { authorization: 'Bearer bench-token' },
-    },
-    bare: { url: `http://127.0.0.1:${bare.value}/x/advertisements?limit=1`, headers: {} },
-    proxy: {
-      url: `${server.url}/api/v1/proxy/${id}/advertisements?limit=1`,
-      headers: { authorization: `Bearer ${seeded.apiKey}` },
-    },
-  };
+  const { targets, stop } = await startProxyTargets(delayMs);
   const runs = { direct: [], bare: [], proxy: [] };
   try {
     for (let r = 0; r < rounds; r++) {
@@ -53,8 +26,7 @@ async function scenario(delayMs) {
       }
     }
   } finally {
-    await Promise.all([upstream.stop(), bare.stop(), server.stop()]);
-    seeded.cleanup();
+    await stop();
   }
   const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarise(v)]));
   return {
