@@ -93,6 +93,12 @@ const TRANSPORTS = [
   ['fast path (HTTP)', 'http'],
 ] as const;
 
+/** The test app's address over real HTTP, listening on first use: where the fast path takes requests. */
+async function addressOf(t: TestApp): Promise<string> {
+  if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+}
+
 describeEachDialect('authenticated proxy', (dialect) => {
   describe.each(TRANSPORTS)('through the %s', (_label, transport) => {
     let sandbox: SandboxServer;
@@ -126,11 +132,7 @@ describeEachDialect('authenticated proxy', (dialect) => {
     const keepAlive = new http.Agent({ keepAlive: true });
     afterAll(() => keepAlive.destroy());
 
-    /** The listening server's address (listening on first use). */
-    const base = async () => {
-      if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
-      return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    };
+    const base = () => addressOf(t);
 
     interface Answer {
       statusCode: number;
@@ -424,8 +426,7 @@ describeEachDialect('proxy fast path: the rules of the general pipeline', (diale
     addSandboxConnector(t, sandbox.url);
     // Authorizing uses the API too (create + authorize): those requests count against the same limit.
     const { id } = await createAndAuthorize(t, sandbox.url);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const base = await addressOf(t);
     const before = sandbox.sandbox.stats().apiRequests.total;
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -445,8 +446,7 @@ describeEachDialect('proxy fast path: the rules of the general pipeline', (diale
     t = await createTestApp(dialect, { LATCHKEY_RATE_LIMIT_PER_MIN: '5' });
     addSandboxConnector(t, sandbox.url);
     const { id } = await createAndAuthorize(t, sandbox.url);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const base = await addressOf(t);
     // Warm the caches through the fast path's eyes: one good request.
     await (await request(`${base}/api/v1/proxy/${id}/me`, { headers: t.auth })).body.text();
     for (let i = 0; i < 6; i++) {
@@ -528,15 +528,26 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
         id: 'gone',
         api: { ...c.api, baseUrl: `${upstreamUrl}/v1` },
       }));
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
     });
 
-    it.each(['hang', 'endless'])('stops the upstream request (%s)', async (path) => {
+    /** An authorized credential whose token a first request has put in memory, where the fast path finds it. */
+    const warmCredential = async (): Promise<{ id: string; address: string }> => {
       const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'gone' });
-      const address = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      // A first request puts the token in memory, where the fast path finds it.
+      const address = await addressOf(t);
       const warm = await request(`${address}/api/v1/proxy/${id}/ok`, { headers: t.auth });
       expect(await warm.body.text()).toBe('ok');
+      return { id, address };
+    };
+
+    /** The server goes on answering. */
+    const stillAnswers = async (address: string, id: string) => {
+      const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
+      expect(ok.statusCode).toBe(200);
+      await ok.body.text();
+    };
+
+    it.each(['hang', 'endless'])('stops the upstream request (%s)', async (path) => {
+      const { id, address } = await warmCredential();
       const before = await t.ctx.metrics.registry.getSingleMetricAsString(
         'latchkey_proxy_fast_path_requests_total',
       );
@@ -554,17 +565,11 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
       );
       // The request went the way this case names.
       expect(after !== before).toBe(fastPath);
-      // The server goes on answering.
-      const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
-      expect(ok.statusCode).toBe(200);
-      await ok.body.text();
+      await stillAnswers(address, id);
     });
 
     it('sends nothing upstream and logs no error when the caller leaves in the middle of its body', async () => {
-      const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'gone' });
-      const address = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      const warm = await request(`${address}/api/v1/proxy/${id}/ok`, { headers: t.auth });
-      expect(await warm.body.text()).toBe('ok');
+      const { id, address } = await warmCredential();
       arrived.length = 0;
       // A small body (it would be read whole, to be replayable) of which only half ever comes.
       const req = http.request(`${address}/api/v1/proxy/${id}/upload`, {
@@ -578,9 +583,7 @@ describeEachDialect('proxy: a caller that goes away', (dialect) => {
       await new Promise((r) => setTimeout(r, 300));
       expect(arrived).toEqual([]);
       expect(logged.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
-      const ok = await request(`${address}/api/v1/credentials/${id}`, { headers: t.auth });
-      expect(ok.statusCode).toBe(200);
-      await ok.body.text();
+      await stillAnswers(address, id);
     });
   });
 });
@@ -612,8 +615,7 @@ describeEachDialect('proxy fast path: while the server closes', (dialect) => {
       api: { ...c.api, baseUrl: `${upstreamUrl}/v1` },
     }));
     const { id } = await createAndAuthorize(t, sandbox.url, { connector: 'closing' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (t.app.server.address() as AddressInfo).port;
+    const port = Number(new URL(await addressOf(t)).port);
     // One keep-alive connection: a first request warms the caches (and is in flight while the server closes),
     // a second is sent on the same connection once closing has begun.
     const socket = net.connect(port, '127.0.0.1');

@@ -23,7 +23,8 @@ export interface Db {
   ping(): Promise<boolean>;
   /**
    * SQLite only: true when another connection (another process) committed a change since the last call
-   * (`PRAGMA data_version`, read at most once a millisecond: a change is seen within one). Null on PostgreSQL, whose processes learn of changes by LISTEN/NOTIFY.
+   * (`PRAGMA data_version`, read at most once a millisecond: a change is seen within one). Null on
+   * PostgreSQL, whose processes learn of changes by LISTEN/NOTIFY.
    */
   changedElsewhere: (() => boolean) | null;
   /** PostgreSQL only: the connection string, for a dedicated LISTEN connection. */

@@ -54,7 +54,7 @@ export interface ProxyFastPath {
    * Take `req` and answer it (true), or leave it — unread and unanswered — to the general pipeline (false).
    */
   take(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Take no more requests: while the server closes, Fastify answers them. */
+  /** Take no more requests: while the server closes, the general pipeline answers them (503). */
   close(): void;
 }
 

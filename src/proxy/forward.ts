@@ -146,10 +146,10 @@ class Exchange implements Forwarding {
 
   /** Read the (small) body into memory first, so that it can be sent again. */
   readFirst(): this {
-    this.mayReplay = true;
     readAll(this.body as Readable).then(
       (buffer) => {
         this.body = buffer;
+        this.mayReplay = true;
         this.send(this.r.accessToken);
       },
       // The caller's own body failed: its connection broke, and there is nobody left to answer.
